@@ -1,0 +1,247 @@
+/*
+ * kiln: the command table and main().  Parses the global options, finds
+ * the command, checks once what its row says it needs (root, the
+ * configuration, the BASEFS layout), and runs it.  Exit status: 0 ok,
+ * 1 failure, 2 usage error.
+ */
+#include "cmd/cmd.h"
+#include "util/log.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const struct cmd kiln_commands[] = {
+	{ "help", cmd_help, 0, "show help for kiln or one command",
+	  "kiln help [COMMAND]" },
+	{ "version", cmd_version, 0, "print kiln's version",
+	  "kiln version" },
+	{ "config", cmd_config, CMD_CONF,
+	  "print the effective configuration and where each value came from",
+	  "kiln config [--json]\n"
+	  "  --json    print a JSON object: {\"file\": ..., \"keys\": {KEY: {value, origin}}}" },
+	{ NULL, NULL, 0, NULL, NULL },
+};
+
+static const char global_usage[] =
+    "usage: kiln [-c FILE] [-B DIR] [-q | -v] COMMAND [ARGS]\n"
+    "\n"
+    "  -c FILE   configuration file (default: $KILN_CONF, /usr/local/etc/kiln.conf,\n"
+    "            /etc/kiln.conf, else built-in defaults)\n"
+    "  -B DIR    use DIR as BASEFS (jails, ports trees, packages, logs)\n"
+    "  -q        quiet: errors only\n"
+    "  -v        verbose (repeat for debug output)\n"
+    "  -h        this help; `kiln help COMMAND` or `kiln COMMAND -h` for one command\n";
+
+const struct cmd *
+cmd_find(const char *name)
+{
+	for (const struct cmd *c = kiln_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void
+print_overview(FILE *f)
+{
+	fputs(global_usage, f);
+	fputs("\ncommands:\n", f);
+	for (const struct cmd *c = kiln_commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+}
+
+static void
+print_command_help(FILE *f, const struct cmd *c)
+{
+	fprintf(f, "usage: %s\n\n%s.\n", c->usage, c->summary);
+	if (c->flags & CMD_ROOT)
+		fputs("Must be run as root.\n", f);
+}
+
+int
+cmd_usage(const struct kctx *k)
+{
+	fprintf(stderr, "usage: %s\n", k->cmd->usage);
+	fprintf(stderr, "(kiln help %s for details)\n", k->cmd->name);
+	return EXIT_USAGE;
+}
+
+int
+cmd_fail(const struct kerr *e)
+{
+	fprintf(stderr, "kiln: %s\n", e->msg);
+	return EXIT_FAIL;
+}
+
+int
+cmd_failf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kiln: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_FAIL;
+}
+
+void
+cmd_getopt_reset(void)
+{
+	optind = 0;	/* glibc: 0 also resets its internal state */
+	opterr = 1;
+}
+
+int
+cmd_help(int argc, char **argv, struct kctx *k)
+{
+	const struct cmd *c;
+
+	if (argc < 2) {
+		print_overview(stdout);
+		return EXIT_OK;
+	}
+	if ((c = cmd_find(argv[1])) == NULL)
+		return cmd_failf("help: no command named '%s' (see kiln help)", argv[1]);
+	print_command_help(stdout, c);
+	return EXIT_OK;
+}
+
+int
+cmd_version(int argc, char **argv, struct kctx *k)
+{
+	if (argc > 1)
+		return cmd_usage(k);
+	printf("kiln %s\n", KILN_VERSION);
+	return EXIT_OK;
+}
+
+/* Edit distance, for "did you mean" on an unknown command. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t *row = xcalloc(lb + 1, sizeof(*row));
+	size_t d;
+
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	d = row[lb];
+	free(row);
+	return d;
+}
+
+static int
+unknown_command(const char *name)
+{
+	const struct cmd *best = NULL;
+	size_t best_d = (size_t)-1;
+
+	for (const struct cmd *c = kiln_commands; c->name; c++) {
+		size_t d = edit_distance(name, c->name);
+		if (strncmp(c->name, name, strlen(name)) == 0)
+			d = 1;	/* a prefix is as good as one typo */
+		if (d < best_d) {
+			best_d = d;
+			best = c;
+		}
+	}
+	fprintf(stderr, "kiln: '%s' is not a kiln command.", name);
+	if (best && best_d <= 3)
+		fprintf(stderr, " The most similar command is '%s'.", best->name);
+	fputs(" See 'kiln help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int
+prepare(struct kctx *k)
+{
+	struct kerr e;
+	char *dirs[3];
+
+	if ((k->cmd->flags & CMD_ROOT) && geteuid() != 0)
+		return cmd_failf("%s: must be run as root", k->cmd->name);
+	if (k->cmd->flags & (CMD_CONF | CMD_BASEFS)) {
+		if (conf_load(&k->conf, k->conf_file, &e) < 0)
+			return cmd_fail(&e);
+		for (size_t i = 0; i < k->conf.warnings.n; i++)
+			log_warn("%s", k->conf.warnings.v[i]);
+		if (k->basefs)
+			conf_set(&k->conf, "BASEFS", k->basefs, "option -B");
+		conf_apply_defaults(&k->conf);
+	}
+	if (k->cmd->flags & CMD_BASEFS) {
+		dirs[0] = conf_path(&k->conf, "jails");
+		dirs[1] = conf_path(&k->conf, "ports");
+		dirs[2] = xstrdup(conf_get(&k->conf, "POUDRIERE_DATA"));
+		for (int i = 0; i < 3; i++) {
+			int rc = path_mkdir_p(dirs[i], 0755, &e);
+			if (rc < 0) {
+				for (int j = 0; j < 3; j++)
+					free(dirs[j]);
+				return cmd_fail(&e);
+			}
+		}
+		for (int i = 0; i < 3; i++)
+			free(dirs[i]);
+	}
+	return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct kctx k = { 0 };
+	int ch, rc;
+
+	conf_init(&k.conf);
+	/* "+": stop at the command name; its options are its own. */
+	while ((ch = getopt(argc, argv, "+c:B:qvh")) != -1) {
+		switch (ch) {
+		case 'c': k.conf_file = optarg; break;
+		case 'B': k.basefs = optarg; break;
+		case 'q': k.verbose = -1; break;
+		case 'v': k.verbose++; break;
+		case 'h': print_overview(stdout); return EXIT_OK;
+		default: print_overview(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		print_overview(stdout);
+		return EXIT_OK;
+	}
+	log_set_level(k.verbose < 0 ? LOG_ERROR : k.verbose == 0 ? LOG_INFO : LOG_DEBUG);
+	if ((k.cmd = cmd_find(argv[optind])) == NULL)
+		return unknown_command(argv[optind]);
+	argc -= optind;
+	argv += optind;
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		print_command_help(stdout, k.cmd);
+		return EXIT_OK;
+	}
+	if ((rc = prepare(&k)) == EXIT_OK)
+		rc = k.cmd->fn(argc, argv, &k);
+	conf_free(&k.conf);
+	return rc;
+}
