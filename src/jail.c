@@ -689,7 +689,8 @@ jail_create(const struct conf *c, const struct jail_spec *s, struct jail *j,
 	dir = conf_path(c, "jails/%s", s->name);
 	if (path_exists(dir)) {
 		kerr_set(e, "jail %s already exists (%s); delete it first with -d", s->name, dir);
-		goto out;
+		free(dir);
+		return -1;
 	}
 	if (path_mkdir_p(dir, 0755, e) < 0)
 		goto out;
