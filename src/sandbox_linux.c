@@ -53,6 +53,7 @@
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -422,8 +423,9 @@ install_seccomp(void)
 #endif
 }
 
-/* In the init: cgroup.procs of the cgroup the commands join, or -1. */
-static int cmd_cgroup_fd = -1;
+/* In the init: cgroup.procs of the cgroups the commands join. */
+static int cmd_cgroup_fd[SBCG_MAX];
+static int cmd_cgroup_n;
 
 /* Steps of the command's setup, reported with errno when one fails. */
 enum { STEP_CGROUP = 7, STEP_FDS = 1, STEP_RLIMIT, STEP_CWD, STEP_PRIVS, STEP_SECCOMP, STEP_EXEC };
@@ -446,8 +448,9 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 	sigset_t all;
 
 	/* Into the limited cgroup, which then becomes the namespace's root. */
-	if (cmd_cgroup_fd >= 0 && write(cmd_cgroup_fd, "0", 1) != 1)
-		exec_fail(pfd, STEP_CGROUP);
+	for (int i = 0; i < cmd_cgroup_n; i++)
+		if (write(cmd_cgroup_fd[i], "0", 1) != 1)
+			exec_fail(pfd, STEP_CGROUP);
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		exec_fail(pfd, STEP_CGROUP);
 	setsid();
@@ -669,7 +672,7 @@ init_loop(struct sandbox *sb, int sock, int sfd)
 static void __attribute__((noreturn))
 child_main(struct sandbox *sb, int sock)
 {
-	cmd_cgroup_fd = -1;
+	cmd_cgroup_n = 0;
 	sigset_t mask;
 	int sfd, null;
 	struct pollfd pf = { sock, POLLIN, 0 };
@@ -683,18 +686,12 @@ child_main(struct sandbox *sb, int sock)
 	sock = 3;
 	close_range(4, ~0U, 0);
 	prctl(PR_SET_NAME, "kiln-init");
+	/* Kept open: each command joins them before its exec. */
 	for (int i = 0; i < sb->cg.n; i++) {
 		int fd = open(sb->cg.procs[i], O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			child_die(sock, "open", sb->cg.procs[i]);
-		if (sb->cg.procs[i] == sb->cg.cmd_procs) {
-			/* Kept open: each command joins it before its exec. */
-			cmd_cgroup_fd = fd;
-			continue;
-		}
-		if (write(fd, "0", 1) != 1)
-			child_die(sock, "join cgroup", sb->cg.dir[i]);
-		close(fd);
+		cmd_cgroup_fd[cmd_cgroup_n++] = fd;
 	}
 	child_setup(sb, sock);
 	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
@@ -1225,6 +1222,48 @@ out:
 	return rc;
 }
 
+/*
+ * Inits that were told to exit but had not finished tearing their
+ * namespaces down when their sandbox was closed: reaped later, so that a
+ * builder need not wait for the kernel to unmount the root.
+ */
+#define MAX_ZOMBIES 64
+static pid_t zombies[MAX_ZOMBIES];
+static int nzombies;
+static pthread_mutex_t zombie_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+reap_zombies(void)
+{
+	pthread_mutex_lock(&zombie_lock);
+	for (int i = 0; i < nzombies;) {
+		if (waitpid(zombies[i], NULL, WNOHANG) != 0)
+			zombies[i] = zombies[--nzombies];
+		else
+			i++;
+	}
+	pthread_mutex_unlock(&zombie_lock);
+}
+
+/* Reap init now if it is gone, else later; blocks only when the list is full. */
+static void
+reap_later(pid_t pid)
+{
+	bool wait_now = false;
+
+	if (waitpid(pid, NULL, WNOHANG) != 0)
+		return;
+	pthread_mutex_lock(&zombie_lock);
+	if (nzombies < MAX_ZOMBIES)
+		zombies[nzombies++] = pid;
+	else
+		wait_now = true;
+	pthread_mutex_unlock(&zombie_lock);
+	if (wait_now)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+}
+
 int
 sandbox_close(struct sandbox *sb, struct kerr *e)
 {
@@ -1232,12 +1271,16 @@ sandbox_close(struct sandbox *sb, struct kerr *e)
 
 	if (!sb)
 		return 0;
+	reap_zombies();
 	if (sb->sock >= 0)
 		close(sb->sock);	/* init kills everything and exits */
-	if (sb->init > 0) {
-		while (waitpid(sb->init, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
+	/*
+	 * The commands are reaped by the init before it answers, and the init
+	 * is in no cgroup, so the cgroups can go while it unmounts the root:
+	 * its exit (namespace teardown) need not hold the caller up.
+	 */
+	if (sb->init > 0)
+		reap_later(sb->init);
 	if (sb->cg.n && sbcg_destroy(&sb->cg, e) < 0)
 		rc = -1;
 	plan_free(sb);
