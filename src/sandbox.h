@@ -180,9 +180,8 @@ int sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
     struct sandbox_result *r, struct kerr *e);
 
 /*
- * Kill everything inside, tear the root down, remove the cgroups, free sb.
- * NULL is fine.  0, or -1 when a cgroup could not be removed (e set; the
- * reaper keeps trying).
+ * Kill everything inside and free sb; the root, namespaces and cgroups go
+ * in the background (see sandbox_reap).  NULL is fine.  0, or -1 (e set).
  */
 int sandbox_close(struct sandbox *sb, struct kerr *e);
 
@@ -205,6 +204,15 @@ int sandbox_exit_code(const struct sandbox_result *r);
 /* One line for people: "exited 0", "memory limit hit (peak 512.0 MiB)". */
 const char *sandbox_describe(const struct sandbox_result *r, char *buf,
     size_t len);
+
+/*
+ * sandbox_close does not wait for the kernel to tear the namespaces and
+ * the root down (the init finishes exiting in the background, and the
+ * reaper removes the cgroups once empty).  sandbox_reap collects such
+ * inits: with wait, until every one is gone, so a command-line tool that
+ * calls it before exiting leaves no process behind.
+ */
+void sandbox_reap(bool wait);
 
 /*
  * Remove sandbox cgroups left by kiln processes that no longer exist.

@@ -688,6 +688,8 @@ child_main(struct sandbox *sb, int sock)
 	prctl(PR_SET_NAME, "kiln-init");
 	/* Kept open: each command joins them before its exec. */
 	for (int i = 0; i < sb->cg.n; i++) {
+		if (sb->cg.procs[i] == sb->cg.init_procs)
+			continue;	/* kiln moves the init there; commands inherit it */
 		int fd = open(sb->cg.procs[i], O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			child_die(sock, "open", sb->cg.procs[i]);
@@ -980,6 +982,18 @@ sandbox_open(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 	sv[1] = -1;
 	sb->sock = sv[0];
 	sv[0] = -1;
+	if (sb->cg.init_procs) {
+		char buf[32];
+		int fd = open(sb->cg.init_procs, O_WRONLY | O_CLOEXEC);
+		int len = snprintf(buf, sizeof(buf), "%ld", pid);
+		if (fd < 0 || write(fd, buf, (size_t)len) != len) {
+			kerr_errno(e, "sandbox %s: %s", sb->name, sb->cg.init_procs);
+			if (fd >= 0)
+				close(fd);
+			goto fail;
+		}
+		close(fd);
+	}
 	while ((n = recv(sb->sock, &r, sizeof(r), 0)) < 0 && errno == EINTR)
 		;
 	if (n <= 0 || r.kind != REP_READY) {
@@ -1232,12 +1246,15 @@ static pid_t zombies[MAX_ZOMBIES];
 static int nzombies;
 static pthread_mutex_t zombie_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void
-reap_zombies(void)
+void
+sandbox_reap(bool wait)
 {
 	pthread_mutex_lock(&zombie_lock);
 	for (int i = 0; i < nzombies;) {
-		if (waitpid(zombies[i], NULL, WNOHANG) != 0)
+		pid_t w;
+		while ((w = waitpid(zombies[i], NULL, wait ? 0 : WNOHANG)) < 0 && errno == EINTR)
+			;
+		if (w != 0)
 			zombies[i] = zombies[--nzombies];
 		else
 			i++;
@@ -1271,7 +1288,7 @@ sandbox_close(struct sandbox *sb, struct kerr *e)
 
 	if (!sb)
 		return 0;
-	reap_zombies();
+	sandbox_reap(false);
 	if (sb->sock >= 0)
 		close(sb->sock);	/* init kills everything and exits */
 	/*
