@@ -206,6 +206,16 @@ const char *sandbox_describe(const struct sandbox_result *r, char *buf,
     size_t len);
 
 /*
+ * For long-running callers (a bulk): from now on keep one fresh network
+ * namespace ready, made in the background, so that sandbox_open with the
+ * network off need not wait for the kernel to build one (the largest
+ * single cost of a sandbox).  Each namespace still serves one sandbox
+ * only; builds never share a loopback.  One-shot tools should not call it
+ * (the spare would be made for nothing).
+ */
+void sandbox_prepare(void);
+
+/*
  * sandbox_close does not wait for the kernel to tear the namespaces and
  * the root down (the init finishes exiting in the background, and the
  * reaper removes the cgroups once empty).  sandbox_reap collects such

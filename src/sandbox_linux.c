@@ -125,6 +125,7 @@ struct sandbox {
 	struct xmnt mnt[MAX_MNT];
 	int nmnt;
 	bool new_net;
+	int netns_fd;		/* a spare network namespace for the init, or -1 */
 	bool has_cpus;
 	cpu_set_t cpus;
 	char *reqbuf;		/* REQ_MAX bytes, the child's receive buffer */
@@ -681,6 +682,9 @@ child_main(struct sandbox *sb, int sock)
 	/* kiln may have died before PDEATHSIG was armed: its end is then closed. */
 	if (poll(&pf, 1, 0) > 0 && (pf.revents & POLLHUP))
 		_exit(1);
+	/* Before the fds move: netns_fd may be the number sock moves to. */
+	if (sb->netns_fd >= 0 && setns(sb->netns_fd, CLONE_NEWNET) < 0)
+		child_die(sock, "setns", "network namespace");
 	if (dup2(sock, 3) < 0)
 		_exit(1);
 	sock = 3;
@@ -741,6 +745,8 @@ plan_free(struct sandbox *sb)
 	free(sb->hostname);
 	free(sb->reqbuf);
 	free(sb->name);
+	if (sb->netns_fd >= 0)
+		close(sb->netns_fd);
 }
 
 static bool
@@ -930,6 +936,71 @@ plan(struct sandbox *sb, const struct sandbox_conf *c, struct kerr *e)
 	return 0;
 }
 
+/*
+ * Spare network namespaces (sandbox_prepare): one fresh namespace made by
+ * a short-lived thread in the background, so that sandbox_open need not
+ * wait for the kernel to build one.  Each is used by one sandbox only.
+ */
+static int netns_spare = -1;
+static bool netns_making, netns_enabled;
+static pthread_mutex_t netns_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *
+netns_maker(void *arg)
+{
+	int fd = -1;
+
+	(void)arg;
+	/* unshare affects only this thread, which then exits; the fd keeps it. */
+	if (unshare(CLONE_NEWNET) == 0)
+		fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	pthread_mutex_lock(&netns_lock);
+	if (netns_spare < 0)
+		netns_spare = fd;
+	else if (fd >= 0)
+		close(fd);
+	netns_making = false;
+	pthread_mutex_unlock(&netns_lock);
+	return NULL;
+}
+
+static void
+netns_refill(void)
+{
+	pthread_t t;
+	pthread_attr_t a;
+
+	pthread_mutex_lock(&netns_lock);
+	if (netns_enabled && netns_spare < 0 && !netns_making) {
+		pthread_attr_init(&a);
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		netns_making = pthread_create(&t, &a, netns_maker, NULL) == 0;
+		pthread_attr_destroy(&a);
+	}
+	pthread_mutex_unlock(&netns_lock);
+}
+
+static int
+netns_take(void)
+{
+	int fd;
+
+	pthread_mutex_lock(&netns_lock);
+	fd = netns_spare;
+	netns_spare = -1;
+	pthread_mutex_unlock(&netns_lock);
+	return fd;
+}
+
+void
+sandbox_prepare(void)
+{
+	pthread_mutex_lock(&netns_lock);
+	netns_enabled = true;
+	pthread_mutex_unlock(&netns_lock);
+	netns_refill();
+}
+
 int
 sandbox_open(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 {
@@ -945,6 +1016,7 @@ sandbox_open(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 	sb->name = xstrdup(c->name ? c->name : "sandbox");
 	sb->sock = -1;
 	sb->init = -1;
+	sb->netns_fd = -1;
 	if (geteuid() != 0) {
 		kerr_set(e, "sandbox %s: needs root", sb->name);
 		goto fail;
@@ -964,9 +1036,11 @@ sandbox_open(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 	}
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz));
 	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz));
+	if (sb->new_net)
+		sb->netns_fd = netns_take();
 	memset(&ca, 0, sizeof(ca));
 	ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-	    (sb->new_net ? CLONE_NEWNET : 0);
+	    (sb->new_net && sb->netns_fd < 0 ? CLONE_NEWNET : 0);
 	ca.exit_signal = SIGCHLD;
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid < 0) {
@@ -978,6 +1052,12 @@ sandbox_open(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 		child_main(sb, sv[1]);
 	}
 	sb->init = (pid_t)pid;
+	if (sb->netns_fd >= 0) {
+		close(sb->netns_fd);
+		sb->netns_fd = -1;
+	}
+	if (sb->new_net)
+		netns_refill();
 	close(sv[1]);
 	sv[1] = -1;
 	sb->sock = sv[0];

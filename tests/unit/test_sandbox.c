@@ -204,12 +204,51 @@ test_stdin_and_errors(void **state)
 	assert_non_null(strstr(e.msg, "top-level directory"));
 }
 
+/* sandbox_prepare's spare network namespaces: fresh, private, lo up. */
+static void
+test_spare_netns(void **state)
+{
+	struct kerr e;
+	struct strbuf out = STRBUF_INIT, prev = STRBUF_INIT;
+	struct sandbox_conf c = { .name = "net", .layers = layers, .nlayers = nlayers };
+
+	if (geteuid() != 0)
+		skip();
+	sandbox_prepare();
+	for (int i = 0; i < 4; i++) {
+		struct sandbox *sb;
+		struct sandbox_result r;
+		usleep(20000);	/* let the background thread make the spare */
+		if (sandbox_open(&c, &sb, &e) < 0)
+			fail_msg("sandbox_open: %s", e.msg);
+		r = sh(sb, "readlink /proc/self/ns/net; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; "
+		    "cat /sys/class/net/lo/operstate 2>/dev/null; "
+		    "grep -c '^ *lo:' /proc/net/dev", 65534, &out);
+		assert_int_equal(r.code, 0);
+		assert_non_null(strstr(out.buf, "\nlo\n"));
+		/* Never the host's namespace, never the previous sandbox's. */
+		char host[64] = "";
+		ssize_t n = readlink("/proc/self/ns/net", host, sizeof(host) - 1);
+		assert_true(n > 0);
+		assert_null(strstr(out.buf, host));
+		size_t first = strcspn(out.buf, "\n");
+		if (prev.len)
+			assert_false(prev.len == first && memcmp(prev.buf, out.buf, first) == 0);
+		strbuf_reset(&prev);
+		strbuf_add(&prev, out.buf, first);
+		assert_int_equal(sandbox_close(sb, &e), 0);
+	}
+	strbuf_release(&out);
+	strbuf_release(&prev);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_stdin_and_errors),
+		cmocka_unit_test(test_spare_netns),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
