@@ -16,7 +16,7 @@
  *	sandbox_open(&conf, &sb, &e);          root, namespaces, limits: once
  *	sandbox_exec(sb, &configure, &r, &e);  phase 1 in that root
  *	sandbox_exec(sb, &build, &r, &e);      phase 2 sees phase 1's files
- *	sandbox_close(sb, &e);                 everything is gone
+ *	sandbox_close(sb, &e);                 everything inside is killed
  *
  * sandbox_open starts the sandbox's init (pid 1 of a new PID namespace, in
  * new mount, UTS, IPC, cgroup and, unless network is on, network
@@ -26,7 +26,8 @@
  * the sandbox, so a daemon started by one phase never runs into the next.
  * The files written by a phase (the upper layer, tmpfs work dirs, rw
  * binds) stay for the next phase until sandbox_close.  Memory, process
- * and CPU limits belong to the instance (one cgroup); uid, environment,
+ * and CPU limits belong to the instance (one cgroup set, so tmpfs pages a
+ * phase leaves still count against the next); uid, environment,
  * cwd, streams, open-files limit, timeout and no-output watchdog belong to
  * each command.  sandbox_run is open + exec + close.
  *
@@ -46,9 +47,24 @@
  * their last process (they exist only in the sandbox's namespaces, never
  * in the host's).  The cgroups are removed by kiln's reaper: one small
  * process per kiln process (started with the first sandbox, in its own
- * session) that holds the list of live sandbox cgroups and removes them
- * when kiln's end of its pipe closes.  sandbox_sweep() removes cgroups of
+ * session) that holds the list of live sandbox cgroups, removes each as
+ * soon as sandbox_close hands it over and it is empty, and removes all
+ * that are left when kiln's end of its pipe closes.  sandbox_sweep()
+ * (run by the first sandbox_open of each kiln process) removes cgroups of
  * dead kiln processes too, in case the reaper was killed as well.
+ *
+ * Costs (see bench/sandbox): the kernel's share of a sandbox is building
+ * and tearing down the namespaces and mounts, a network namespace, and
+ * one cgroup v1 migration (which may wait for an RCU grace period; kiln
+ * moves the init into the pids cgroup while the init builds the root, so
+ * that wait overlaps the mounts).  Teardown happens after sandbox_close
+ * returns; sandbox_prepare moves the network namespace's making out of
+ * sandbox_open.
+ *
+ * Host side effects: the directory /run/kiln-sandbox (an empty mount
+ * point, covered privately inside each sandbox's mount namespace) and the
+ * cgroups "kiln-PID-SEQ" under kiln's own v1 memory/pids/cpuset cgroups
+ * (or at the v2 root) while sandboxes live.
  *
  * FreeBSD mapping (for sandbox_freebsd.c): layer "/" = the jail base on a
  * read-only nullfs, layers at other paths and dependency layers = more
