@@ -33,8 +33,9 @@
  * raw clone3 (no CLONE_VM, so it is a copy like fork) therefore only makes
  * system calls on memory prepared by the parent before the clone: no
  * malloc, no stdio, no locks, because another kiln thread may have held
- * one at clone time.  That also keeps it sound under ASan: the copy runs
- * instrumented code but never enters ASan's allocator.
+ * one at clone time (hence also raw clone3 instead of fork() for the
+ * commands, and raw set*id calls).  That also keeps it sound under ASan:
+ * the copy runs instrumented code but never enters ASan's allocator.
  */
 #include "sandbox.h"
 #include "sandbox_linux.h"
@@ -117,7 +118,8 @@ struct sandbox {
 	pid_t init;
 	int sock;
 	struct sbcg cg;
-	uint64_t oom_base, pids_base;
+	uint64_t oom_base, pids_base;	/* counters before the current command */
+	bool ready;		/* the init said READY (the root is built) */
 	/* The plan, built by the parent, read by the cloned child. */
 	char *stage_opts, *tmp_opts, *hostname;
 	struct ovl ovl[MAX_OVL];
@@ -153,7 +155,7 @@ child_die(int sock, const char *what, const char *path)
 	memset(&r, 0, sizeof(r));
 	r.kind = REP_ERROR;
 	snprintf(r.msg, sizeof(r.msg), "%s%s%s: %s", what, path ? " " : "",
-	    path ? path : "", strerror(err));
+	    path ? path : "", strerrordesc_np(err));	/* no locale, no lock */
 	(void)!send(sock, &r, sizeof(r), MSG_NOSIGNAL);
 	_exit(1);
 }
@@ -487,8 +489,14 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 			break;
 	}
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if (setgroups(0, NULL) < 0 || setresgid(rq->gid, rq->gid, rq->gid) < 0 ||
-	    setresuid(rq->uid, rq->uid, rq->uid) < 0)
+	/*
+	 * Raw system calls: libc's wrappers would try to change the ids of
+	 * every thread it believes the process has (kiln's, copied by the
+	 * clone), taking its internal locks.
+	 */
+	if (syscall(SYS_setgroups, 0, NULL) < 0 ||
+	    syscall(SYS_setresgid, rq->gid, rq->gid, rq->gid) < 0 ||
+	    syscall(SYS_setresuid, rq->uid, rq->uid, rq->uid) < 0)
 		exec_fail(pfd, STEP_PRIVS);
 	if (rq->uid == 0) {
 		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -526,6 +534,21 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 	}
 	errno = first_err;
 	exec_fail(pfd, STEP_EXEC);
+}
+
+/*
+ * fork() without libc's fork handlers: they take malloc's and libc's
+ * locks, which another kiln thread may have held when the init was cloned
+ * (the init is a copy of kiln), so they could wait forever here.
+ */
+static pid_t
+raw_fork(void)
+{
+	struct clone_args ca;
+
+	memset(&ca, 0, sizeof(ca));
+	ca.exit_signal = SIGCHLD;
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 }
 
 /*
@@ -567,7 +590,7 @@ init_start(char *buf, size_t len, int *fds, int nfds, int *step, int *err)
 		*err = errno;
 		return -1;
 	}
-	if ((pid = fork()) < 0) {
+	if ((pid = raw_fork()) < 0) {
 		*err = errno;
 		close(pp[0]);
 		close(pp[1]);
@@ -1001,16 +1024,44 @@ sandbox_prepare(void)
 	netns_refill();
 }
 
-int
-sandbox_open(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
+/* Check the init's first message: READY, or why it could not build the root. */
+static int
+handle_ready(struct sandbox *sb, ssize_t n, const struct rep *r, struct kerr *e)
+{
+	if (n > 0 && r->kind == REP_READY) {
+		sb->ready = true;
+		return 0;
+	}
+	if (n > 0 && r->kind == REP_ERROR)
+		return kerr_set(e, "sandbox %s: %s", sb->name, r->msg);
+	return kerr_set(e, "sandbox %s: init died while building the root", sb->name);
+}
+
+/* Wait for the init's READY (or its setup error).  0 or -1. */
+static int
+wait_ready(struct sandbox *sb, struct kerr *e)
+{
+	struct rep r;
+	ssize_t n;
+
+	while ((n = recv(sb->sock, &r, sizeof(r), 0)) < 0 && errno == EINTR)
+		;
+	return handle_ready(sb, n, &r, e);
+}
+
+/*
+ * Start the init without waiting for it to build the root: sandbox_run
+ * sends the command at once, and the init runs it as soon as the root is
+ * ready, which saves kiln a wake-up in between.
+ */
+static int
+open_start(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 {
 	struct sandbox *sb = xcalloc(1, sizeof(*sb));
 	struct clone_args ca;
 	int sv[2] = { -1, -1 };
 	int bufsz = REQ_MAX + 4096;
 	long pid;
-	struct rep r;
-	ssize_t n;
 
 	*out = NULL;
 	sb->name = xstrdup(c->name ? c->name : "sandbox");
@@ -1074,19 +1125,7 @@ sandbox_open(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 		}
 		close(fd);
 	}
-	while ((n = recv(sb->sock, &r, sizeof(r), 0)) < 0 && errno == EINTR)
-		;
-	if (n <= 0 || r.kind != REP_READY) {
-		if (n > 0 && r.kind == REP_ERROR)
-			kerr_set(e, "sandbox %s: %s", sb->name, r.msg);
-		else
-			kerr_set(e, "sandbox %s: init died while building the root", sb->name);
-		goto fail;
-	}
-	struct sbcg_counters cc;
-	sbcg_read(&sb->cg, &cc);
-	sb->oom_base = cc.oom_kills;
-	sb->pids_base = cc.pids_max;
+	/* Fresh cgroups: every counter starts at 0 (oom_base, pids_base). */
 	*out = sb;
 	return 0;
 fail:
@@ -1099,6 +1138,20 @@ fail:
 		sandbox_close(sb, &ignore);
 	}
 	return -1;
+}
+
+int
+sandbox_open(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
+{
+	if (open_start(c, out, e) < 0)
+		return -1;
+	if (wait_ready(*out, e) < 0) {
+		struct kerr ignore;
+		sandbox_close(*out, &ignore);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* Copy what a pipe has to its destination; false at EOF. */
@@ -1266,6 +1319,14 @@ sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 			ssize_t n = recv(sb->sock, &rep, sizeof(rep), 0);
 			if (n < 0 && errno == EINTR)
 				continue;
+			if (!sb->ready) {
+				/* sandbox_run sent the command before the root was ready. */
+				if (handle_ready(sb, n, &rep, e) < 0) {
+					r->how = SANDBOX_LOST;
+					goto out;
+				}
+				continue;
+			}
 			if (n <= 0 || rep.kind != REP_DONE) {
 				r->how = SANDBOX_LOST;
 				kerr_set(e, "sandbox %s: its init died", sb->name);
@@ -1393,7 +1454,7 @@ sandbox_run(const struct sandbox_conf *conf, const struct sandbox_cmd *cmd,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if (sandbox_open(conf, &sb, e) < 0)
+	if (open_start(conf, &sb, e) < 0)
 		return -1;
 	rc = sandbox_exec(sb, cmd, r, e);
 	if (sandbox_close(sb, rc < 0 ? &(struct kerr){ { 0 } } : e) < 0)
