@@ -25,6 +25,9 @@ const struct cmd kiln_commands[] = {
 	  "print the effective configuration and where each value came from",
 	  "kiln config [--json]\n"
 	  "  --json    print a JSON object: {\"file\": ..., \"keys\": {KEY: {value, origin}}}" },
+	{ "pkg", cmd_pkg, 0, "create packages, index repositories, manage packages",
+	  "kiln pkg [-r ROOT] [-R REPOS_DIR] [-o KEY=VALUE] VERB [ARGS]\n"
+	  "  verbs: create, repo, version -t (kiln pkg -h lists all)" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 
