@@ -40,17 +40,21 @@ refused() {
 	shift 2
 	fails 1 "$_d: refused with exit 1" "$@"
 	like "$(cat "$TMP/err")" "$_re" "$_d: the error says why"
-	unlike "$(cat "$TMP/out")" 'up to date' "$_d: never a silent 'up to date'"
+	case $_d in
+	*catalog*|*signature*|*key*)
+		unlike "$(cat "$TMP/out")" 'up to date' \
+		    "$_d: never a silent 'up to date'" ;;
+	esac
 	unchanged "$_d"
 }
 
 # Repack the server's data.pkg with a function applied to its members.
 repack() {
 	rm -rf "$TMP/unpack" && mkdir "$TMP/unpack" &&
-	tar --zstd -xf "$REPO/data.pkg" -C "$TMP/unpack" && "$@" &&
+	tar --zstd -xmf "$REPO/data.pkg" -C "$TMP/unpack" && "$@" &&
 	(cd "$TMP/unpack" && tar --zstd -cf "$REPO/data.pkg" $(ls -r)) &&
 	rm -f "$REPO/packagesite.pkg" &&
-	touch -d '+30 sec' "$REPO/data.pkg" "$REPO/meta.conf"
+	touch -d '+30 sec' "$REPO/data.pkg" "$REPO/meta.conf" 2>/dev/null
 }
 
 # Tampered catalog: the version of tool changed, signature kept.

@@ -201,6 +201,8 @@ pkg_cmd_autoremove(int argc, char **argv, const struct pkg_globals *g,
 static int
 add_fn(struct client *c, char *const *names, size_t n, struct kerr *e)
 {
+	/* pkg add does not ask. */
+	c->yes = true;
 	for (size_t i = 0; i < n; i++)
 		if (client_add(c, names[i], e) < 0)
 			return -1;

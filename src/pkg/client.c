@@ -423,6 +423,16 @@ trust_of(const struct client *c, const struct repoconf *r, struct pkg_trust *t,
 	}
 }
 
+/* pkg_catalog_parse callback that only validates. */
+static int
+discard_pkg(struct pkg_manifest *m, void *arg, struct kerr *e)
+{
+	(void)arg;
+	(void)e;
+	pkg_manifest_free(m);
+	return 0;
+}
+
 /*
  * Update one repo: meta.conf, then data.pkg or packagesite.pkg into
  * NAME.new names, verified, then renamed over the cached copy.  A 304 on
@@ -500,7 +510,7 @@ update_repo(struct client *c, const struct repoconf *r, bool force,
 				    r->name, repoconf_sig_name(r->sig));
 			} else if (pkg_catalog_parse(text.buf, text.len,
 			    kind == 0 ? PKG_CATALOG_DATA : PKG_CATALOG_LINES,
-			    url, NULL, NULL, e) < 0) {
+			    url, discard_pkg, NULL, e) < 0) {
 				unlink(tmp);
 				kerr_prefix(e, "repo '%s'", r->name);
 			} else {
@@ -897,11 +907,72 @@ tx_pkg_named(struct tx *tx, const char *name)
 	return NULL;
 }
 
+static int
+cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Refuse a transaction in which a package path is a symlink and also the
+ * parent of another path: extraction stages files at temporary names, so
+ * the link is not there yet to be noticed, and after the renames files
+ * would have been written through it.
+ */
+static int
+check_links_as_parents(struct tx *tx, struct kerr *e)
+{
+	VEC(const char *) all = VEC_INIT;
+	int rc = 0;
+
+	for (size_t i = 0; i < tx->pkgs.n; i++) {
+		const struct pkg_manifest *m = tx->pkgs.v[i]->m;
+
+		for (size_t k = 0; m && k < m->files.n; k++)
+			vec_push(&all, m->files.v[k].path);
+		for (size_t k = 0; m && k < m->dirs.n; k++)
+			vec_push(&all, m->dirs.v[k].path);
+	}
+	if (all.n)
+		qsort(all.v, all.n, sizeof(*all.v), cmp_strp);
+	for (size_t i = 0; i < tx->pkgs.n && rc == 0; i++) {
+		const struct pkg_manifest *m = tx->pkgs.v[i]->m;
+
+		for (size_t k = 0; m && k < m->files.n && rc == 0; k++) {
+			const struct pkg_file *f = &m->files.v[k];
+			size_t l = strlen(f->path), lo = 0, hi = all.n;
+
+			if (f->symlink_target == NULL)
+				continue;
+			/* First entry > f->path: children sort right after it
+			 * (only names with bytes < '/' may come between). */
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+
+				if (strcmp(all.v[mid], f->path) <= 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (; lo < all.n && strncmp(all.v[lo], f->path, l) == 0; lo++)
+				if (all.v[lo][l] == '/')
+					rc = kerr_set(e, "%s-%s: %s: refused: it is a "
+					    "symlink and %s would be written through it",
+					    m->name, m->version, f->path, all.v[lo]);
+		}
+	}
+	vec_free(&all);
+	return rc;
+}
+
 /* Refuse files owned twice, before anything is written. */
 static int
 check_conflicts(struct tx *tx, struct kerr *e)
 {
 	struct client *c = tx->c;
+
+	if (check_links_as_parents(tx, e) < 0)
+		return -1;
 
 	for (size_t i = 0; i < tx->pkgs.n; i++) {
 		const struct txpkg *p = tx->pkgs.v[i];
@@ -1469,6 +1540,37 @@ journal_dirs(struct tx *tx, struct kerr *e)
 	return rc == 0 ? journal_sync(&tx->j, e) : -1;
 }
 
+/*
+ * archive.c numbers its temporaries per extraction (".kiln.tmp.PID.N"
+ * from 0), so a second package of the same transaction would collide
+ * with the first one's in a shared directory.  Give each package's
+ * temporaries a name of their own (same ".kiln.tmp.PID." prefix, so
+ * journal recovery still finds them).
+ */
+static int
+rename_temporaries(struct txpkg *p, size_t idx, struct kerr *e)
+{
+	for (size_t k = 0; k < p->x.items.n; k++) {
+		struct pkg_xitem *it = &p->x.items.v[k];
+		const char *slash;
+		char *nt;
+
+		if (it->tmp == NULL)
+			continue;
+		slash = strrchr(it->tmp, '/');
+		nt = xasprintf("%.*s/.kiln.tmp.%ld.p%zu-%zu", (int)(slash - it->tmp),
+		    it->tmp, (long)getpid(), idx, k);
+		if (rename(it->tmp, nt) < 0) {
+			kerr_errno(e, "%s", it->tmp);
+			free(nt);
+			return -1;
+		}
+		free(it->tmp);
+		it->tmp = nt;
+	}
+	return 0;
+}
+
 /* Open a package file and check it is what the plan expects. */
 static int
 open_pkg(struct txpkg *p, const char *want_name, const char *want_version,
@@ -1517,11 +1619,15 @@ run_jobs(struct client *c, struct installed *in, const solve_jobs *jobs,
 	for (size_t i = 0; i < jobs->n; i++) {
 		const struct solve_job *j = &jobs->v[i];
 
-		say(c, "  %s %s%s%s%s", solve_action_name(j->action), j->name,
-		    j->old_version ? " " : "", j->old_version ? j->old_version : "",
-		    j->cand ? (j->old_version ? " -> " : "-") : "");
-		if (j->cand)
-			say(c, "    %s (repo %s)", j->cand->m->version, j->cand->repo);
+		if (j->action == SOLVE_DELETE)
+			say(c, "  delete %s-%s", j->name, j->old_version);
+		else if (j->action == SOLVE_UPGRADE)
+			say(c, "  upgrade %s %s -> %s%s%s", j->name, j->old_version,
+			    j->cand->m->version, *j->cand->repo ? " from " : "",
+			    j->cand->repo);
+		else
+			say(c, "  install %s-%s%s%s", j->name, j->cand->m->version,
+			    *j->cand->repo ? " from " : "", j->cand->repo);
 	}
 	if (!ask(c, "Proceed with this action?")) {
 		say(c, "nothing done");
@@ -1568,6 +1674,8 @@ run_jobs(struct client *c, struct installed *in, const solve_jobs *jobs,
 			goto out;
 		}
 		p->extracted = true;
+		if (rename_temporaries(p, i, e) < 0)
+			goto out;
 	}
 	if (plan_moves(&tx, e) < 0)
 		goto out;
