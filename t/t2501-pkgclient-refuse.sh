@@ -129,6 +129,9 @@ mkevil badsum '[{"path":"/usr/local/share/badsum","type":"f","data":"x","sum":"0
 mkevil traversal '[{"path":"/usr/local/../../../../../../tmp/kiln-t2501-escape","type":"f","data":"pwned"}]'
 mkevil symesc '[{"path":"/usr/local/share/esc","type":"l","target":"../../../../../../../../tmp"},{"path":"/usr/local/share/esc/kiln-t2501-pwn","type":"f","data":"pwned"}]'
 mkevil symabs '[{"path":"/usr/local/share/abs","type":"l","target":"/tmp"},{"path":"/usr/local/share/abs/kiln-t2501-pwn","type":"f","data":"pwned"}]'
+mkevil symout '[{"path":"/usr/local/share/out","type":"l","target":"../../../../../../../../etc/passwd"}]'
+mkevil linker '[{"path":"/usr/local/share/lnk","type":"l","target":"../bin"}]'
+mkevil through '[{"path":"/usr/local/share/lnk/evil","type":"f","data":"pwned"}]'
 mkevil conflict '[{"path":"/usr/local/share/conflict/a","type":"f","data":"a"},{"path":"/usr/local/bin/hello","type":"f","data":"not hello"}]'
 index "$TMP/key.pem" || exit 1
 grep -q badsum "$TMP/index.out" >/dev/null 2>&1 || true
@@ -139,6 +142,11 @@ ok "nothing escaped to /tmp (traversal)" [ ! -e /tmp/kiln-t2501-escape ]
 refused "relative symlink escape" "symesc" kpkg install -y symesc
 refused "absolute symlink written through" "symabs" kpkg install -y symabs
 ok "nothing escaped to /tmp (symlinks)" [ ! -e /tmp/kiln-t2501-pwn ]
+refused "symlink pointing out of ROOT" "symout|/usr/local/share/out" kpkg install -y symout
+ok "a symlink inside ROOT installs" kpkg install -y linker
+snap > "$TMP/before"
+refused "writing through an installed symlink" "through|lnk" kpkg install -y through
+ok "nothing written through the link" [ ! -e "$ROOT/usr/local/bin/evil" ]
 refused "file conflict" "conflict.*/usr/local/bin/hello|/usr/local/bin/hello.*conflict" \
     kpkg install -y conflict
 

@@ -284,8 +284,8 @@ int
 client_open(struct client *c, bool writable, struct kerr *e)
 {
 	const char *dirs = c->repos_dir;
-	char *lockp = NULL;
-	bool missing = false;
+	char *lockp = NULL, *jpath = NULL;
+	bool missing = false, recover;
 	int rc = -1;
 
 	c->rootdir = path_normalize(c->root ? c->root : "/");
@@ -314,14 +314,19 @@ client_open(struct client *c, bool writable, struct kerr *e)
 	repoconf_set_init(&c->repos);
 	if (repoconf_load(&c->repos, dirs, getenv("ABI"), e) < 0)
 		goto out;
-	if (writable) {
+	/* A journal left by a killed run is dealt with by whichever verb
+	 * comes next, read-only ones included, so they never show a half
+	 * done transaction. */
+	jpath = path_join(c->dbdir, "journal");
+	recover = path_exists(jpath);
+	if (writable || recover) {
 		if (path_mkdir_p(c->dbdir, 0755, e) < 0)
 			goto out;
 		lockp = path_join(c->dbdir, "lock");
 		if (lock_take(&c->lock, lockp, "kiln pkg", false, e) < 0)
 			goto out;
 	}
-	c->db = pkgdb_open(c->rootdir, writable, &missing, e);
+	c->db = pkgdb_open(c->rootdir, writable || recover, &missing, e);
 	if (c->db == NULL) {
 		/* A read-only verb on an empty root sees an empty database. */
 		if (!writable && missing) {
@@ -329,10 +334,11 @@ client_open(struct client *c, bool writable, struct kerr *e)
 		}
 		goto out;
 	}
-	if (writable && journal_recover(c, e) < 0)
+	if (recover && journal_recover(c, e) < 0)
 		goto out;
 	rc = 0;
 out:
+	free(jpath);
 	free(lockp);
 	return rc;
 }
