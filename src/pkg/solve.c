@@ -68,6 +68,7 @@ struct walk {
 	solve_jobs *out;
 	name_list visiting;
 	struct kerr *e;
+	bool upgrade_all;	/* installed dependencies are upgraded too */
 };
 
 static bool
@@ -114,7 +115,8 @@ plan(struct walk *w, const char *name, bool automatic, bool force_upgrade,
 	for (size_t i = 0; i < c->m->deps.n; i++) {
 		const struct pkg_dep *d = &c->m->deps.v[i];
 
-		if (plan(w, d->name, true, false, d->version, c->m->name) < 0)
+		if (plan(w, d->name, true, w->upgrade_all, d->version,
+		    c->m->name) < 0)
 			return -1;
 	}
 	w->visiting.n--;
@@ -133,7 +135,7 @@ int
 solve_install(const solve_universe *u, const solve_installed *inst,
     char *const *names, size_t n, solve_jobs *out, struct kerr *e)
 {
-	struct walk w = { u, inst, out, VEC_INIT, e };
+	struct walk w = { u, inst, out, VEC_INIT, e, false };
 	int rc = 0;
 
 	for (size_t i = 0; i < n && rc == 0; i++)
@@ -146,7 +148,7 @@ int
 solve_upgrade(const solve_universe *u, const solve_installed *inst,
     char *const *names, size_t n, solve_jobs *out, struct kerr *e)
 {
-	struct walk w = { u, inst, out, VEC_INIT, e };
+	struct walk w = { u, inst, out, VEC_INIT, e, n == 0 };
 	int rc = 0;
 
 	if (n == 0) {
