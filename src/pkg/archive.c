@@ -736,6 +736,11 @@ ensure_parents(struct xctx *c, const char *path, const char *member,
 		char *full;
 
 		*slash = '\0';
+		if (find_file(c, rel, NULL) != NULL) {
+			kerr_set(e, "%s: refusing to write through %s, a file or symlink "
+			    "of the package", member, rel);
+			goto out;
+		}
 		full = path_join(c->root, rel);
 		if (lstat(full, &st) == 0) {
 			if (S_ISLNK(st.st_mode)) {
