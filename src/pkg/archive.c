@@ -1089,9 +1089,13 @@ pkg_archive_extract(struct pkg_archive *pa, const char *root,
 	qsort(c.dirs, pa->m->dirs.n, sizeof(*c.dirs), cmp_dir_ptr);
 	c.seen = xcalloc(pa->m->files.n + 1, 1);
 
-	while ((r = next_payload(pa, &ent, e)) > 0)
-		if (extract_one(&c, pa, ent, e) < 0)
+	while ((r = next_payload(pa, &ent, e)) > 0) {
+		if (extract_one(&c, pa, ent, e) < 0) {
+			if (strncmp(e->msg, pa->what, strlen(pa->what)) != 0)
+				kerr_prefix(e, "%s", pa->what);
 			goto out;
+		}
+	}
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < pa->m->files.n; i++) {
