@@ -54,7 +54,7 @@ mkpkg() {
 		done
 		echo "}"
 	} > "$_md/+MANIFEST"
-	"$KILN" pkg create -r "$_st" -m "$_md" -p "$_md/plist" -o "$REPO/All" \
+	"${KILN_CREATE:-$KILN}" pkg create -r "$_st" -m "$_md" -p "$_md/plist" -o "$REPO/All" \
 	    >"$TMP/mkpkg.out" 2>&1 || { cat "$TMP/mkpkg.out"; return 1; }
 }
 
