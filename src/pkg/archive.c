@@ -1207,21 +1207,36 @@ pkg_extract_commit(struct pkg_extract *x, struct kerr *e)
 	return 0;
 }
 
+static int
+cmp_len_desc(const void *a, const void *b)
+{
+	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+
+	return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
 void
 pkg_extract_abort(struct pkg_extract *x)
 {
+	VEC(char *) dirs = VEC_INIT;
+
 	if (x->committed)
 		return;
-	for (size_t i = x->items.n; i-- > 0;) {
+	for (size_t i = 0; i < x->items.n; i++) {
 		struct pkg_xitem *it = &x->items.v[i];
 
 		if (it->tmp)
 			unlink(it->tmp);
 		else if (it->is_dir && it->created)
-			rmdir(it->final);
+			vec_push(&dirs, it->final);
 	}
-	for (size_t i = x->parents.n; i-- > 0;)
-		rmdir(x->parents.v[i]);
+	for (size_t i = 0; i < x->parents.n; i++)
+		vec_push(&dirs, x->parents.v[i]);
+	/* Deepest first, so every directory is empty when its turn comes. */
+	qsort(dirs.v, dirs.n, sizeof(char *), cmp_len_desc);
+	for (size_t i = 0; i < dirs.n; i++)
+		rmdir(dirs.v[i]);
+	vec_free(&dirs);
 }
 
 void
