@@ -429,14 +429,27 @@ trust_of(const struct client *c, const struct repoconf *r, struct pkg_trust *t,
 	}
 }
 
+/* Names and versions become file names in the cache: no '/', no dot
+ * files, nothing empty. */
+static bool
+safe_component(const char *s)
+{
+	return s != NULL && s[0] != '\0' && s[0] != '.' && strchr(s, '/') == NULL;
+}
+
 /* pkg_catalog_parse callback that only validates. */
 static int
 discard_pkg(struct pkg_manifest *m, void *arg, struct kerr *e)
 {
+	int rc = 0;
+
 	(void)arg;
-	(void)e;
+	if (!safe_component(m->name) || !safe_component(m->version))
+		rc = kerr_set(e, "catalog entry '%s-%s': a name or version that "
+		    "is not a plain file name", m->name ? m->name : "",
+		    m->version ? m->version : "");
 	pkg_manifest_free(m);
-	return 0;
+	return rc;
 }
 
 /*
@@ -579,7 +592,13 @@ add_to_catalog(struct pkg_manifest *m, void *arg, struct kerr *e)
 {
 	struct client_catalog *cat = arg;
 
-	(void)e;
+	if (!safe_component(m->name) || !safe_component(m->version)) {
+		kerr_set(e, "repo '%s': catalog entry '%s-%s': a name or version "
+		    "that is not a plain file name", cat->repo->name,
+		    m->name ? m->name : "", m->version ? m->version : "");
+		pkg_manifest_free(m);
+		return -1;
+	}
 	vec_push(&cat->pkgs, m);
 	return 0;
 }
@@ -860,6 +879,16 @@ struct tx {
 	int nstaged;			/* counter for our own temporaries */
 };
 
+static void
+kv_free(pkg_kvv *kv)
+{
+	for (size_t i = 0; i < kv->n; i++) {
+		free(kv->v[i].key);
+		free(kv->v[i].value);
+	}
+	vec_free(kv);
+}
+
 static bool
 manifest_has_file(const struct pkg_manifest *m, const char *path)
 {
@@ -991,7 +1020,7 @@ check_conflicts(struct tx *tx, struct kerr *e)
 			const struct txpkg *other = tx_new_owner(tx, path, p);
 			char *owner;
 
-			if (other != NULL && other > p)
+			if (other != NULL)
 				return kerr_set(e, "%s: conflict: both %s-%s and "
 				    "%s-%s install it", path, p->m->name,
 				    p->m->version, other->m->name, other->m->version);
@@ -1095,8 +1124,10 @@ plan_moves(struct tx *tx, struct kerr *e)
 		pkg_kvv oldconf = VEC_INIT;
 
 		if (p->old && c->db && pkgdb_configs(c->db, p->old->name, &oldconf,
-		    e) < 0)
+		    e) < 0) {
+			kv_free(&oldconf);
 			return -1;
+		}
 		for (size_t k = 0; p->extracted && k < p->x.items.n; k++) {
 			const struct pkg_xitem *it = &p->x.items.v[k];
 			const struct pkg_file *f;
@@ -1147,7 +1178,7 @@ plan_moves(struct tx *tx, struct kerr *e)
 						free(cur);
 						free(tfinal);
 						free(target);
-						pkg_strv_free((pkg_strv *)&oldconf);
+						kv_free(&oldconf);
 						return -1;
 					}
 					if (f && f->sum)
@@ -1212,11 +1243,7 @@ plan_moves(struct tx *tx, struct kerr *e)
 			if (p->m == NULL || pkg_manifest_dir(p->m, p->old->dirs.v[k].path)
 			    == NULL)
 				pkg_strv_push(&tx->rmdirs, p->old->dirs.v[k].path);
-		for (size_t q = 0; q < oldconf.n; q++) {
-			free(oldconf.v[q].key);
-			free(oldconf.v[q].value);
-		}
-		vec_free(&oldconf);
+		kv_free(&oldconf);
 	}
 	return 0;
 }
@@ -1475,11 +1502,7 @@ tx_free(struct tx *tx)
 			pkg_extract_free(&p->x);
 		pkg_archive_close(p->a);
 		free(p->file);
-		for (size_t k = 0; k < p->configs.n; k++) {
-			free(p->configs.v[k].key);
-			free(p->configs.v[k].value);
-		}
-		vec_free(&p->configs);
+		kv_free(&p->configs);
 		free(p);
 	}
 	vec_free(&tx->pkgs);
@@ -1696,12 +1719,17 @@ run_jobs(struct client *c, struct installed *in, const solve_jobs *jobs,
 	if (pkgdb_begin(c->db, e) < 0)
 		goto out;
 	db_open = true;
+	/* Old rows first, so a file moving between two packages of this
+	 * transaction has no owner when its new owner is recorded. */
+	for (size_t i = 0; i < tx.pkgs.n; i++)
+		if (tx.pkgs.v[i]->old &&
+		    pkgdb_remove(c->db, tx.pkgs.v[i]->old->name, e) < 0)
+			goto out;
 	for (size_t i = 0; i < tx.pkgs.n; i++) {
 		struct txpkg *p = tx.pkgs.v[i];
 
 		if (p->m == NULL) {
-			if (pkgdb_remove(c->db, p->job->name, e) < 0)
-				goto out;
+			continue;
 		} else if (pkgdb_add(c->db, p->m, p->automatic, p->repo, &p->configs,
 		    e) < 0) {
 			goto out;
