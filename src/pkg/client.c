@@ -8,6 +8,7 @@
  */
 #include "pkg/client.h"
 
+#include "pkg/abi.h"
 #include "pkg/archive.h"
 #include "pkg/checksum.h"
 #include "pkg/repo.h"
@@ -86,7 +87,8 @@ client_close(struct client *c)
 	free(c->rootdir);
 	free(c->dbdir);
 	free(c->cachedir);
-	c->rootdir = c->dbdir = c->cachedir = NULL;
+	free(c->abi);
+	c->rootdir = c->dbdir = c->cachedir = c->abi = NULL;
 }
 
 /* ROOT + abs (abs starts with '/'); caller frees. */
@@ -304,6 +306,16 @@ client_open(struct client *c, bool writable, struct kerr *e)
 	}
 	if (!path_is_dir(c->rootdir))
 		return kerr_set(e, "%s: root directory does not exist", c->rootdir);
+	if (getenv("ABI") && *getenv("ABI")) {
+		c->abi = xstrdup(getenv("ABI"));
+	} else {
+		char *u = in_root(c, "/usr/bin/uname"), *sh = in_root(c, "/bin/sh");
+
+		c->abi = path_exists(u) || path_exists(sh) ?
+		    pkg_abi_root(c->rootdir, NULL) : pkg_abi_host();
+		free(u);
+		free(sh);
+	}
 	c->dbdir = in_root(c, "/" PKGDB_DIR);
 	c->cachedir = in_root(c, "/" CLIENT_CACHE_DIR);
 	c->writable = writable;
@@ -647,15 +659,37 @@ out:
 	return rc;
 }
 
+static bool
+abi_ok(const struct client *c, const struct pkg_manifest *m)
+{
+	return m->abi == NULL || c->abi == NULL || pkg_abi_match(m->abi, c->abi);
+}
+
+/* Every catalog entry whose ABI fits this client. */
 static void
 universe_of(struct client *c, solve_universe *u)
 {
-	for (size_t i = 0; i < c->cats.n; i++)
+	for (size_t i = 0; i < c->cats.n; i++) {
+		size_t skipped = 0;
+		const char *other = NULL;
+
 		for (size_t k = 0; k < c->cats.v[i]->pkgs.n; k++) {
-			struct solve_cand sc = { c->cats.v[i]->pkgs.v[k],
-			    c->cats.v[i]->repo->name, c->cats.v[i]->repo->priority };
+			const struct pkg_manifest *m = c->cats.v[i]->pkgs.v[k];
+			struct solve_cand sc = { m, c->cats.v[i]->repo->name,
+			    c->cats.v[i]->repo->priority };
+
+			if (!abi_ok(c, m)) {
+				skipped++;
+				other = m->abi;
+				continue;
+			}
 			vec_push(u, sc);
 		}
+		if (skipped)
+			say(c, "%s: %zu package(s) for another ABI (%s) ignored; this "
+			    "system is %s (-o ABI=... to change)",
+			    c->cats.v[i]->repo->name, skipped, other, c->abi);
+	}
 }
 
 static const struct repoconf *
@@ -1900,6 +1934,11 @@ client_add(struct client *c, const char *file, struct kerr *e)
 	if (pkg_archive_open(file, PKG_OPEN_COMPACT, &a, e) < 0)
 		goto out;
 	m = pkg_archive_manifest(a);
+	if (!abi_ok(c, m)) {
+		kerr_set(e, "%s: wrong ABI: the package is for %s, this system is "
+		    "%s (-o ABI=... to change)", file, m->abi, c->abi);
+		goto out;
+	}
 	for (size_t i = 0; i < m->deps.n; i++)
 		if (installed_get(&in, m->deps.v[i].name) == NULL) {
 			kerr_set(e, "%s: dependency %s is not installed (install it "
