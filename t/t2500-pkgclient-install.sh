@@ -110,6 +110,9 @@ mv "$TMP/fp/trusted/kiln" "$TMP/fp/revoked/kiln"
 fails 1 "fingerprints: a revoked key is refused" kpkg update
 like "$(cat "$TMP/err")" "refused" "the refusal says so"
 
+# Two repositories: the higher priority wins even with an older version.
+mv "$TMP/fp/revoked/kiln" "$TMP/fp/trusted/kiln"
+
 # ABI: packages for another system are not candidates; add refuses them.
 fails 1 "packages of another ABI are not installed" \
     kpkg -o ABI=FreeBSD:15:amd64 install -y libgreet
@@ -119,8 +122,6 @@ fails 1 "add refuses a package of another ABI" \
     kpkg -o ABI=FreeBSD:15:amd64 add "$REPO/All/libgreet-1.0.pkg"
 like "$(cat "$TMP/err")" 'wrong ABI' "add says wrong ABI"
 
-# Two repositories: the higher priority wins even with an older version.
-mv "$TMP/fp/revoked/kiln" "$TMP/fp/trusted/kiln"
 ok "delete tool" kpkg delete -y tool
 mkkey_repo=$REPO
 REPO=$TMP/repo2
