@@ -114,8 +114,9 @@ like "$(cat "$TMP/err")" "refused" "the refusal says so"
 mv "$TMP/fp/revoked/kiln" "$TMP/fp/trusted/kiln"
 
 # ABI: packages for another system are not candidates; add refuses them.
-fails 1 "packages of another ABI are not installed" \
-    kpkg -o ABI=FreeBSD:15:amd64 install -y libgreet
+mkdir -p "$TMP/root2"
+fails 1 "packages of another ABI are not installed" "$KILN" pkg -r "$TMP/root2" \
+    -R "$TMP/repos" -o ABI=FreeBSD:15:amd64 install -y libgreet
 like "$(cat "$TMP/out")" 'for another ABI .* ignored; this system is FreeBSD:15:amd64' \
     "the client says why"
 fails 1 "add refuses a package of another ABI" \
