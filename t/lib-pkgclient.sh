@@ -39,6 +39,7 @@ mkpkg() {
 		_c=${_f#*=}
 		case $_p in
 		@sample*) _p=${_p#@sample }; echo "@sample $_p" >> "$_md/plist" ;;
+		@config*) _p=${_p#@config }; echo "@config $_p" >> "$_md/plist" ;;
 		*) echo "$_p" >> "$_md/plist" ;;
 		esac
 		mkdir -p "$(dirname "$_st/usr/local/$_p")"

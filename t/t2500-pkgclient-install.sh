@@ -110,8 +110,25 @@ mv "$TMP/fp/trusted/kiln" "$TMP/fp/revoked/kiln"
 fails 1 "fingerprints: a revoked key is refused" kpkg update
 like "$(cat "$TMP/err")" "refused" "the refusal says so"
 
-# Two repositories: the higher priority wins even with an older version.
 mv "$TMP/fp/revoked/kiln" "$TMP/fp/trusted/kiln"
+
+# @config: replaced on upgrade when unchanged, else kept (+ .pkgnew).
+mkpkg cfg 1.0 "" "@config etc/cfg/a.conf=a=1" "@config etc/cfg/b.conf=b=1" || exit 1
+index signing_command: "$TMP/sign.sh" || exit 1
+ok "install a package with @config files" kpkg install -y cfg
+echo "b=mine" > "$ROOT/usr/local/etc/cfg/b.conf"
+mkpkg cfg 2.0 "" "@config etc/cfg/a.conf=a=2" "@config etc/cfg/b.conf=b=2" || exit 1
+rm "$REPO/All/cfg-1.0.pkg"
+index signing_command: "$TMP/sign.sh" || exit 1
+ok "upgrade it" kpkg upgrade -y cfg
+is "$(cat "$ROOT/usr/local/etc/cfg/a.conf")" "a=2" "an unchanged @config file is replaced"
+is "$(cat "$ROOT/usr/local/etc/cfg/b.conf")" "b=mine" "a changed @config file is kept"
+is "$(cat "$ROOT/usr/local/etc/cfg/b.conf.pkgnew")" "b=2" "the new version is in .pkgnew"
+ok "delete it" kpkg delete -y cfg
+ok "the unchanged one is removed" [ ! -e "$ROOT/usr/local/etc/cfg/a.conf" ]
+is "$(cat "$ROOT/usr/local/etc/cfg/b.conf")" "b=mine" "the changed one is kept"
+
+# Two repositories: the higher priority wins even with an older version.
 
 # ABI: packages for another system are not candidates; add refuses them.
 mkdir -p "$TMP/root2"

@@ -1043,6 +1043,15 @@ check_conflicts(struct tx *tx, struct kerr *e)
 
 	if (check_links_as_parents(tx, e) < 0)
 		return -1;
+	/* The journal is line and tab separated. */
+	for (size_t i = 0; i < tx->pkgs.n; i++) {
+		const struct pkg_manifest *m = tx->pkgs.v[i]->m;
+
+		for (size_t k = 0; m && k < m->files.n; k++)
+			if (strpbrk(m->files.v[k].path, "\t\n") != NULL)
+				return kerr_set(e, "%s-%s: a file name with a tab or "
+				    "newline is refused", m->name, m->version);
+	}
 
 	for (size_t i = 0; i < tx->pkgs.n; i++) {
 		const struct txpkg *p = tx->pkgs.v[i];
