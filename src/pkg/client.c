@@ -877,6 +877,8 @@ do_moves(struct tx *tx, struct kerr *e)
 	for (size_t i = 0; i < tx->dels.n; i++, done++) {
 		struct move *mv = &tx->dels.v[i];
 
+		if (done == total / 2)
+			test_pause("rename");
 		if (rename(mv->final, mv->backup) < 0 && errno != ENOENT)
 			return kerr_errno(e, "%s", mv->final);
 		mv->done = true;
