@@ -130,6 +130,19 @@ is "$(cat "$ROOT/usr/local/etc/cfg/b.conf")" "b=mine" "the changed one is kept"
 
 # Two repositories: the higher priority wins even with an older version.
 
+# A file moving from one package to another in one upgrade.
+mkpkg mover 1.0 "" "share/moving/file=old owner" "share/mover/keep=k" || exit 1
+index signing_command: "$TMP/sign.sh" || exit 1
+ok "install mover 1.0" kpkg install -y mover
+mkpkg mover 2.0 "newowner:1.0" "share/mover/keep=k2" || exit 1
+mkpkg newowner 1.0 "" "share/moving/file=new owner" || exit 1
+rm "$REPO/All/mover-1.0.pkg"
+index signing_command: "$TMP/sign.sh" || exit 1
+ok "upgrade: the file changes owner" kpkg upgrade -y
+is "$(cat "$ROOT/usr/local/share/moving/file")" "new owner" "new content in place"
+is "$(kpkg query '%n' newowner)" "newowner" "the new owner is installed"
+ok "check -s agrees" kpkg check -s
+
 # ABI: packages for another system are not candidates; add refuses them.
 mkdir -p "$TMP/root2"
 fails 1 "packages of another ABI are not installed" "$KILN" pkg -r "$TMP/root2" \
