@@ -148,7 +148,7 @@ int client_check_sums(struct client *c, char *const *names, size_t n,
  * pkg query: expand fmt for installed package m into out (one line per
  * item when fmt has a multi-line pattern %d %r %F %O %A %D %C %L, each
  * ending in '\n').  Supported: %n %v %o %c %e %w %m %p %q %R %a %s[hb]
- * %t %%, %d[nov] %r[nov] %F[ps] %O[kv] %A[tv] %D %C %L, \n \t.
+ * %t %%, %d[nov] %rn %F[ps] %O[kv] %A[tv] %D %C %L, \n \t.
  * -1 with e set for an unknown pattern.
  */
 int client_query(struct client *c, const char *fmt, const char *name,
