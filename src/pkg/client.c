@@ -1429,6 +1429,15 @@ client_delete(struct client *c, char *const *names, size_t n, struct kerr *e)
 		goto out;
 	if (solve_delete(&in.si, names, n, &jobs, e) < 0)
 		goto out;
+	for (size_t i = 0; i < jobs.n; i++) {
+		const struct pkg_manifest *m = installed_get(&in, jobs.v[i].name);
+
+		if (m && m->vital) {
+			kerr_set(e, "%s-%s: vital package, not deleted", m->name,
+			    m->version);
+			goto out;
+		}
+	}
 	rc = run_jobs(c, &in, &jobs, NULL, e);
 out:
 	vec_free(&jobs);
