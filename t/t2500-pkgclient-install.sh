@@ -143,6 +143,17 @@ is "$(cat "$ROOT/usr/local/share/moving/file")" "new owner" "new content in plac
 is "$(kpkg query '%n' newowner)" "newowner" "the new owner is installed"
 ok "check -s agrees" kpkg check -s
 
+# A vital package is not deleted.
+mkpkg vitalpkg 1.0 "" || exit 1
+echo "vital: true" >> "$TMP/meta/vitalpkg-1.0/+MANIFEST"
+"$KILN" pkg create -r "$TMP/stage/vitalpkg-1.0" -m "$TMP/meta/vitalpkg-1.0" \
+    -p "$TMP/meta/vitalpkg-1.0/plist" -o "$REPO/All" >/dev/null || exit 1
+index signing_command: "$TMP/sign.sh" || exit 1
+ok "install a vital package" kpkg install -y vitalpkg
+fails 1 "delete refuses a vital package" kpkg delete -y vitalpkg
+like "$(cat "$TMP/err")" 'vitalpkg-1.0: vital package' "the error says vital"
+ok "it is still there" [ -f "$ROOT/usr/local/bin/vitalpkg" ]
+
 # ABI: packages for another system are not candidates; add refuses them.
 mkdir -p "$TMP/root2"
 fails 1 "packages of another ABI are not installed" "$KILN" pkg -r "$TMP/root2" \
