@@ -30,9 +30,11 @@ const struct pkg_verb pkg_verbs[] = {
 	  "  -T THREADS   compression threads (default: all CPUs)\n"
 	  "  -t MTIME     force every file's mtime (default $SOURCE_DATE_EPOCH)" },
 	{ "repo", pkg_cmd_repo, "index a directory of packages into a signed repository",
-	  "kiln pkg repo [-l] [-f FORMAT] DIR [KEYFILE | signing_command: CMD...]\n"
-	  "  -l          also write files.pkg (the list of files per package)\n"
+	  "kiln pkg repo [-l] [-f FORMAT] [-L LEVEL] DIR [KEYFILE | signing_command: CMD...]\n"
+	  "  -l          also write files.pkg (the list of files per package; reads\n"
+	  "              every package, the index cache is not used)\n"
 	  "  -f FORMAT   catalog compression (default tzst)\n"
+	  "  -L LEVEL    catalog compression level (zstd default 3; pkg uses 19)\n"
 	  "  KEYFILE     RSA private key (PEM): `signature` members (pubkey clients)\n"
 	  "  signing_command: CMD   external signer: .sig/.pub members\n"
 	  "              (fingerprints clients)" },

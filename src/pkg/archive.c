@@ -738,6 +738,9 @@ lookup_id(const char *root, const char *file, const char *name)
 }
 
 struct xctx {
+	char *uname, *gname;	/* last names looked up, and their ids */
+	uid_t uid;
+	gid_t gid;
 	const char *root;
 	const struct pkg_manifest *m;
 	const struct pkg_extract_opts *o;
@@ -855,8 +858,24 @@ apply_attrs(struct xctx *c, int fd, const char *p, bool is_link, mode_t perm,
 	struct timespec ts[2];
 
 	if (c->o->set_owner) {
-		uid_t u = lookup_id(c->root, "etc/passwd", uname ? uname : "root");
-		gid_t g = lookup_id(c->root, "etc/group", gname ? gname : "wheel");
+		uid_t u;
+		gid_t g;
+
+		uname = uname ? uname : "root";
+		gname = gname ? gname : "wheel";
+		/* One package has few owners: remember the last lookup. */
+		if (c->uname == NULL || strcmp(c->uname, uname) != 0) {
+			free(c->uname);
+			c->uname = xstrdup(uname);
+			c->uid = lookup_id(c->root, "etc/passwd", uname);
+		}
+		if (c->gname == NULL || strcmp(c->gname, gname) != 0) {
+			free(c->gname);
+			c->gname = xstrdup(gname);
+			c->gid = lookup_id(c->root, "etc/group", gname);
+		}
+		u = c->uid;
+		g = c->gid;
 
 		if (fd >= 0)
 			(void)!fchown(fd, u, g);
@@ -1186,6 +1205,8 @@ out:
 	free(c.files);
 	free(c.dirs);
 	free(c.seen);
+	free(c.uname);
+	free(c.gname);
 	free(realroot);
 	return rc;
 }
@@ -1233,7 +1254,8 @@ pkg_extract_abort(struct pkg_extract *x)
 	for (size_t i = 0; i < x->parents.n; i++)
 		vec_push(&dirs, x->parents.v[i]);
 	/* Deepest first, so every directory is empty when its turn comes. */
-	qsort(dirs.v, dirs.n, sizeof(char *), cmp_len_desc);
+	if (dirs.n > 1)
+		qsort(dirs.v, dirs.n, sizeof(char *), cmp_len_desc);
 	for (size_t i = 0; i < dirs.n; i++)
 		rmdir(dirs.v[i]);
 	vec_free(&dirs);
