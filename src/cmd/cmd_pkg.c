@@ -18,6 +18,8 @@
 #include <string.h>
 
 const struct pkg_verb pkg_verbs[] = {
+	{ "help", pkg_cmd_help, "list the verbs, or show one verb's usage",
+	  "kiln pkg help [VERB]" },
 	{ "create", pkg_cmd_create, "create a package from a stage directory",
 	  "kiln pkg create -r STAGEDIR -m METADIR [-p PLIST] [-o OUTDIR]\n"
 	  "                [-f tzst|txz|tgz|tbz|tar] [-l LEVEL] [-T THREADS] [-t MTIME]\n"
@@ -176,7 +178,7 @@ cmd_pkg(int argc, char **argv, struct kctx *k)
 	}
 	if ((v = pkg_verb_find(argv[optind])) == NULL) {
 		free(g.opts);
-		return cmd_failf("pkg: unknown verb '%s' (kiln pkg -h lists them)",
+		return cmd_failf("pkg: unknown verb '%s' (kiln pkg help lists them)",
 		    argv[optind]);
 	}
 	rc = v->fn(argc - optind, argv + optind, &g, k);
@@ -192,6 +194,22 @@ wants_help(int argc, char **argv)
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 			return true;
 	return false;
+}
+
+int
+pkg_cmd_help(int argc, char **argv, const struct pkg_globals *g, struct kctx *k)
+{
+	const struct pkg_verb *v;
+
+	if (argc < 2) {
+		print_verbs(stdout);
+		return EXIT_OK;
+	}
+	if ((v = pkg_verb_find(argv[1])) == NULL)
+		return cmd_failf("pkg help: no verb named '%s' (kiln pkg help lists them)",
+		    argv[1]);
+	printf("usage: %s\n\n%s.\n", v->usage, v->summary);
+	return EXIT_OK;
 }
 
 int
