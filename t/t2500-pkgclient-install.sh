@@ -19,6 +19,12 @@ http_serve "$REPO" || exit 1
 REPO_URL=$HTTP_URL
 repoconf pubkey
 
+for v in update install upgrade delete autoremove add info query fetch check; do
+	ok "pkg $v -h" kpkg $v -h
+done
+fails 2 "install without a name is a usage error" kpkg install
+fails 2 "check without -s is a usage error" kpkg check
+
 ok "update downloads and verifies the catalog" kpkg update
 like "$(cat "$TMP/out")" 'kiln: catalog updated' "update says what it did"
 ok "second update is a 304" kpkg update
