@@ -25,6 +25,20 @@ const struct cmd kiln_commands[] = {
 	  "print the effective configuration and where each value came from",
 	  "kiln config [--json]\n"
 	  "  --json    print a JSON object: {\"file\": ..., \"keys\": {KEY: {value, origin}}}" },
+	{ "vm", cmd_vm, CMD_CONF, "virtual machines and boot tests (QEMU)",
+	  "kiln vm create [-t TEMPLATE] [-s SIZE] NAME | install NAME ISO | start NAME |\n"
+	  "       console NAME | stop [-t GRACE] NAME | list [--json] | destroy NAME |\n"
+	  "       accel [--probe] [--probe-timeout S] |\n"
+	  "       test (IMAGE | --kernel FILE [--initrd FILE]) [--expect RE]... [--fail RE]...\n"
+	  "            [--timeout S] [-t TEMPLATE] [--accel auto|kvm|tcg] [--log FILE] [--append ARGS]\n"
+	  "  IMAGE is an ISO or a directory from `kiln image -t initramfs` (vmlinuz,\n"
+	  "  initramfs.cpio.gz, cmdline).  test exits 0 when every --expect appeared in\n"
+	  "  order and no --fail did; console detach key: Ctrl-].  See kiln-vm(8)." },
+	{ "image", cmd_image, CMD_CONF, "build a bootable image (ISO, tar, initramfs) from packages",
+	  "kiln image -j JAIL -p PORTS -t iso|tar|initramfs -o OUT [-n NAME] [-h HOSTNAME]\n"
+	  "       [-c OVERLAYDIR] [-k KERNEL] [-f PKGLIST | PKG...]\n"
+	  "  -t initramfs writes the directory OUT (vmlinuz, initramfs.cpio.gz, cmdline);\n"
+	  "  iso and tar write the file OUT.  See kiln-image(8)." },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 
