@@ -28,7 +28,7 @@ const struct cmd kiln_commands[] = {
 	{ "vm", cmd_vm, CMD_CONF, "virtual machines and boot tests (QEMU)",
 	  "kiln vm create [-t TEMPLATE] [-s SIZE] NAME | install NAME ISO | start NAME |\n"
 	  "       console NAME | stop [-t GRACE] NAME | list [--json] | destroy NAME |\n"
-	  "       accel [--probe] [--probe-timeout S] |\n"
+	  "       accel [--probe] [--probe-timeout S] [--probe-with kvm|tcg] |\n"
 	  "       test (IMAGE | --kernel FILE [--initrd FILE]) [--expect RE]... [--fail RE]...\n"
 	  "            [--timeout S] [-t TEMPLATE] [--accel auto|kvm|tcg] [--log FILE] [--append ARGS]\n"
 	  "  IMAGE is an ISO or a directory from `kiln image -t initramfs` (vmlinuz,\n"

@@ -328,6 +328,7 @@ vm_accel_cmd(int argc, char **argv, const char *vmdir)
 		{ "probe", no_argument, NULL, 'p' },
 		{ "probe-timeout", required_argument, NULL, 'T' },
 		{ "kernel", required_argument, NULL, 'k' },
+		{ "probe-with", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vm_accel_req ar = { .requested = "auto" };
@@ -341,6 +342,12 @@ vm_accel_cmd(int argc, char **argv, const char *vmdir)
 		case 'p': ar.force_probe = true; break;
 		case 'T': ar.probe_timeout_s = atoi(optarg); break;
 		case 'k': ar.probe_kernel = optarg; break;
+		case 'w':
+			if (strcmp(optarg, "kvm") != 0 && strcmp(optarg, "tcg") != 0)
+				return sub_usage("accel: --probe-with kvm|tcg");
+			ar.probe_accel = optarg;
+			ar.force_probe = true;
+			break;
 		default: return sub_usage("accel [--probe] [--probe-timeout S] [--kernel FILE]");
 		}
 	}

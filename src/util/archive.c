@@ -140,6 +140,8 @@ archive_write_tree(const char *root, const char *out, enum archive_kind kind,
 			archive_entry_set_perm(ent, dev->mode);
 			archive_entry_set_rdev(ent, makedev(dev->major, dev->minor));
 			archive_entry_set_nlink(ent, 1);
+			archive_entry_set_size(ent, 0);
+			archive_entry_set_mtime(ent, 0, 0);
 		} else {
 			if (lstat(full, &st) < 0) {
 				kerr_errno(e, "%s", full);

@@ -156,6 +156,7 @@ struct vm_accel_req {
 	const char *cache_file;
 	int probe_timeout_s;		/* 0: 20 */
 	bool force_probe;
+	const char *probe_accel;	/* NULL: "kvm"; "tcg" checks the probe itself */
 };
 int vm_accel_resolve(const struct vm_accel_req *r, char **accel, char **why,
     struct kerr *e);

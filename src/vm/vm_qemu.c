@@ -321,7 +321,8 @@ boot_id(void)
 
 /* Boot kernel under KVM with a busybox /init that prints the marker. */
 static int
-kvm_probe(const char *kernel, int timeout_s, char **why, struct kerr *e)
+kvm_probe(const char *kernel, const char *accel, int timeout_s, char **why,
+    struct kerr *e)
 {
 	char tmpl[] = "/tmp/kiln-kvmprobe.XXXXXX";
 	char *root = NULL, *initrd = NULL, *p = NULL;
@@ -375,14 +376,15 @@ kvm_probe(const char *kernel, int timeout_s, char **why, struct kerr *e)
 	struct vm_test_opts o = {
 		.spec = &s, .kernel = kernel, .initrd = initrd, .cmdline = "quiet",
 		.expect = expect, .n_expect = 1, .timeout_s = timeout_s,
-		.accel = "kvm", .log_fd = -1, .echo_fd = -1,
+		.accel = accel, .log_fd = -1, .echo_fd = -1,
 	};
 	/* "-$((40+2))-" keeps the marker itself off the echoed command line. */
 	expect[0] = PROBE_MARKER "-42-OK";
 	if (vm_test_run(&o, &r, e) < 0)
 		goto out;
-	*why = r.pass ? xasprintf("kvm probe boot reached its marker in %ld ms",
-	    r.elapsed_ms) : xasprintf("kvm probe boot failed (%s)", r.reason.buf);
+	*why = r.pass ? xasprintf("%s probe boot reached its marker in %ld ms",
+	    accel, r.elapsed_ms) : xasprintf("%s probe boot failed (%s)", accel,
+	    r.reason.buf);
 	rc = r.pass ? 1 : 0;
 out:
 	{
@@ -455,14 +457,15 @@ vm_accel_resolve(const struct vm_accel_req *r, char **accel, char **why,
 		goto out;
 	}
 	char *pwhy = NULL;
-	int k = kvm_probe(kernel, r->probe_timeout_s > 0 ? r->probe_timeout_s : 20,
+	const char *pacc = r->probe_accel ? r->probe_accel : "kvm";
+	int k = kvm_probe(kernel, pacc, r->probe_timeout_s > 0 ? r->probe_timeout_s : 20,
 	    &pwhy, e);
 	if (k < 0)
 		goto out;
 	*accel = xstrdup(k ? "kvm" : "tcg");
 	*why = xasprintf("auto: %s", pwhy);
 	free(pwhy);
-	if (r->cache_file) {
+	if (r->cache_file && strcmp(pacc, "kvm") == 0) {
 		char *line = xasprintf("%s %s\n", bid, *accel);
 		struct kerr e2;
 		path_write_atomic(r->cache_file, line, strlen(line), 0644, &e2);

@@ -110,6 +110,12 @@ judge_line(struct judge *j, const char *raw, size_t len)
 		strbuf_addf(&j->why, "kernel panic: %s", line);
 		goto out;
 	}
+	/* kiln's image rc reports a service that did not start this way */
+	if (strncmp(line, "kiln-rc: ", 9) == 0 && strstr(line, ": start failed")) {
+		j->verdict = -1;
+		strbuf_addf(&j->why, "a service failed to start: %s", line + 9);
+		goto out;
+	}
 	while (j->next < o->n_expect &&
 	    regexec(&j->expect[j->next], line, 0, NULL, 0) == 0)
 		j->next++;
