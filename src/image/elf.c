@@ -56,9 +56,11 @@ elf_deps_parse(const unsigned char *data, size_t len, const char *name,
 	int rc = -1;
 
 	memset(d, 0, sizeof(*d));
-	if (len < 16 || memcmp(data, "\177ELF", 4) != 0)
+	if (len < 4 || memcmp(data, "\177ELF", 4) != 0)
 		return 0;
 	d->is_elf = true;
+	if (len < 16)
+		goto trunc;
 	if ((data[4] != 1 && data[4] != 2) || (data[5] != 1 && data[5] != 2))
 		return kerr_set(e, "%s: bad ELF class or byte order", name);
 	r.is64 = data[4] == 2;
