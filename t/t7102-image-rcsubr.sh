@@ -51,7 +51,7 @@ tar -xf "$TMP/img.tar" -C "$TMP/root"
 # rcrun SCRIPT: run SCRIPT with busybox sh in the tree; its processes die
 # with the pid namespace when it ends.
 rcrun() {
-	printf '%s\n' "$1" > "$TMP/root/t.sh"
+	printf 'mount -t devtmpfs devtmpfs /dev\n%s\n' "$1" > "$TMP/root/t.sh"
 	unshare --mount --pid --fork --mount-proc="$TMP/root/proc" \
 	    chroot "$TMP/root" /bin/sh /t.sh > "$TMP/rc.out" 2>&1
 	rc=$?
