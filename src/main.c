@@ -39,6 +39,9 @@ const struct cmd kiln_commands[] = {
 	  "       [-c OVERLAYDIR] [-k KERNEL] [-f PKGLIST | PKG...]\n"
 	  "  -t initramfs writes the directory OUT (vmlinuz, initramfs.cpio.gz, cmdline);\n"
 	  "  iso and tar write the file OUT.  See kiln-image(8)." },
+	{ "pkg", cmd_pkg, 0, "create packages, index repositories, manage packages",
+	  "kiln pkg [-r ROOT] [-R REPOS_DIR] [-o KEY=VALUE] VERB [ARGS]\n"
+	  "  verbs: create, repo, version -t (kiln pkg -h lists all)" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 
