@@ -6,6 +6,7 @@
  */
 #include "cmd/cmd.h"
 #include "image/image.h"
+#include "pkg/client.h"
 #include "util/path.h"
 #include "util/strbuf.h"
 #include "util/vec.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct pkgset {
 	const struct kctx *k;
@@ -22,14 +24,78 @@ struct pkgset {
 	VEC(char *) pkgs;
 };
 
+static void
+say_line(void *arg, const char *line)
+{
+	const struct pkgset *ps = arg;
+
+	if (ps->k->verbose >= 0)
+		fprintf(stderr, "kiln image: %s\n", line);
+}
+
+/*
+ * The plan's `pkg -r ${MOUNT_POINT} install PKG...`: kiln's client with a
+ * repository file pointing at the published repository of JAIL-PORTS
+ * (file://, trusted as kiln's own output), into the image root.  The
+ * package database stays in the image (var/db/kiln) so the deployed
+ * machine can upgrade; the download cache is dropped.
+ */
 static int
 install_pkgs(const char *root, void *arg, struct kerr *e)
 {
 	struct pkgset *ps = arg;
+	struct client c;
+	char *repo = NULL, *reposdir = NULL, *conf = NULL, *text = NULL, *cache = NULL;
+	char *real = NULL;
+	bool opened = false;
+	int rc = -1;
 
-	(void)root;
-	return kerr_set(e, "installing packages (%s, ...) needs kiln's package "
-	    "client, which this build does not have yet", ps->pkgs.v[0]);
+	repo = xasprintf("%s/packages/%s-%s/.latest",
+	    conf_get(&ps->k->conf, "POUDRIERE_DATA"), ps->jail, ps->ports);
+	if ((real = realpath(repo, NULL)) == NULL) {
+		kerr_errno(e, "%s-%s: no published repository (%s)", ps->jail,
+		    ps->ports, repo);
+		goto out;
+	}
+	reposdir = xasprintf("%s/../image-repos.%ld", root, (long)getpid());
+	conf = path_join(reposdir, "kiln-image.conf");
+	text = xasprintf("%s-%s: {\n  url: \"file://%s\",\n  signature_type: \"none\",\n"
+	    "  enabled: yes\n}\n", ps->jail, ps->ports, real);
+	if (path_mkdir_p(reposdir, 0700, e) < 0 ||
+	    path_write_atomic(conf, text, strlen(text), 0644, e) < 0)
+		goto out;
+	client_init(&c);
+	c.root = root;
+	c.repos_dir = reposdir;
+	c.yes = true;
+	c.say = say_line;
+	c.arg = ps;
+	if (client_open(&c, true, e) < 0)
+		goto out;
+	opened = true;
+	if (client_update(&c, true, e) < 0 ||
+	    client_install(&c, ps->pkgs.v, ps->pkgs.n, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (opened)
+		client_close(&c);
+	if (reposdir) {
+		struct kerr e2;
+		path_rm_rf(reposdir, &e2);
+	}
+	if (rc == 0) {
+		struct kerr e2;
+		cache = path_join(root, "var/cache/kiln");
+		path_rm_rf(cache, &e2);
+	}
+	free(repo);
+	free(real);
+	free(reposdir);
+	free(conf);
+	free(text);
+	free(cache);
+	return rc;
 }
 
 /* PKGLIST: one package name per line; '#' comments, blank lines skipped. */
