@@ -61,12 +61,27 @@ struct uv *
 vm_conf_parse_file(const char *path, struct kerr *e)
 {
 	struct strbuf sb = STRBUF_INIT;
+	struct uv *o;
+
+	if (path_read(path, &sb, e) < 0)
+		return NULL;
+	o = vm_conf_parse(sb.buf, sb.len, path, e);
+	strbuf_release(&sb);
+	return o;
+}
+
+struct uv *
+vm_conf_parse(const char *data, size_t len, const char *path, struct kerr *e)
+{
+	struct strbuf sb = STRBUF_INIT;
 	struct uv *o = NULL;
 	char *line, *save = NULL;
 	int lineno = 0;
 
-	if (path_read(path, &sb, e) < 0)
-		return NULL;
+	strbuf_add(&sb, data, len);
+	for (size_t i = 0; i < sb.len; i++)
+		if (sb.buf[i] == '\0')
+			sb.buf[i] = ' ';
 	o = uv_new_object();
 	/* strtok_r skips empty lines, so count newlines by hand */
 	for (char *p = sb.buf; p && *p; ) {

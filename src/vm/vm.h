@@ -79,6 +79,9 @@ struct vm_spec {
  * unknown key.
  */
 struct uv *vm_conf_parse_file(const char *path, struct kerr *e);
+/* The same from memory; name is used in messages. */
+struct uv *vm_conf_parse(const char *data, size_t len, const char *name,
+    struct kerr *e);
 
 /* Fill s from an object of strings, with defaults; 0 or -1 ("KEY: ..."). */
 int vm_spec_from_conf(const struct uv *cfg, struct vm_spec *s, struct kerr *e);
