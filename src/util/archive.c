@@ -47,7 +47,8 @@ collect(const char *root, const char *rel, strvec *out, struct kerr *e)
 		vec_push(&names, xstrdup(de->d_name));
 	}
 	closedir(d);
-	qsort(names.v, names.n, sizeof(char *), cmp_str);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < names.n; i++) {
 		char *r = *rel ? xasprintf("%s/%s", rel, names.v[i]) : xstrdup(names.v[i]);
 		char *full = path_join(root, r);
@@ -105,7 +106,8 @@ archive_write_tree(const char *root, const char *out, enum archive_kind kind,
 		goto out;
 	for (size_t i = 0; i < ndevs; i++)
 		vec_push(&paths, xstrdup(devs[i].path));
-	qsort(paths.v, paths.n, sizeof(char *), cmp_str);
+	if (paths.n)
+		qsort(paths.v, paths.n, sizeof(char *), cmp_str);
 	if (atomic_file_open(&af, out, 0644, e) < 0)
 		goto out;
 	open_af = true;
