@@ -9,6 +9,11 @@
 #	                     own var/db/kiln and var/cache/kiln) and a dump of
 #	                     the database, to compare before/after a refusal
 
+# Never run with an empty $TMP (paths below would land in /).
+case ${TMP:-} in
+/?*) ;;
+*) echo "lib-pkgclient.sh: \$TMP is not set" >&2; exit 1 ;;
+esac
 REPO=$TMP/repo
 ROOT=$TMP/root
 mkdir -p "$REPO/All" "$ROOT" "$TMP/repos" "$TMP/stage" "$TMP/meta"
@@ -54,7 +59,7 @@ mkpkg() {
 		done
 		echo "}"
 	} > "$_md/+MANIFEST"
-	"$KILN" pkg create -r "$_st" -m "$_md" -p "$_md/plist" -o "$REPO/All" \
+	"${KILN_CREATE:-$KILN}" pkg create -r "$_st" -m "$_md" -p "$_md/plist" -o "$REPO/All" \
 	    >"$TMP/mkpkg.out" 2>&1 || { cat "$TMP/mkpkg.out"; return 1; }
 }
 

@@ -110,4 +110,27 @@ mv "$TMP/fp/trusted/kiln" "$TMP/fp/revoked/kiln"
 fails 1 "fingerprints: a revoked key is refused" kpkg update
 like "$(cat "$TMP/err")" "refused" "the refusal says so"
 
+# Two repositories: the higher priority wins even with an older version.
+mv "$TMP/fp/revoked/kiln" "$TMP/fp/trusted/kiln"
+ok "delete tool" kpkg delete -y tool
+mkkey_repo=$REPO
+REPO=$TMP/repo2
+mkdir -p "$REPO/All"
+mkpkg tool 1.5 "" || exit 1
+index || exit 1
+REPO=$mkkey_repo
+printf 'local: { url: "file://%s/repo2", priority: 10 }\n' "$TMP" > "$TMP/repos/local.conf"
+ok "install from two repos" kpkg install -y tool
+is "$(kpkg query '%v %R' tool)" "1.5 local" "the higher-priority repo wins"
+printf 'local: { priority: -1 }\n' > "$TMP/repos/zz-override.conf"
+ok "upgrade after lowering its priority" kpkg upgrade -y
+is "$(kpkg query '%v %R' tool)" "2.0 kiln" "upgraded from the other repo"
+printf 'local: { enabled: no }\n' > "$TMP/repos/zz-override.conf"
+ok "fetch -d into the cache" kpkg fetch -d hello
+ok "fetched files are in the cache" [ -f "$ROOT/var/cache/kiln/hello-1.1.pkg" ]
+printf 'broken: { url: "file:///x", signature_type: "gpg" }\n' > "$TMP/repos/zz-override.conf"
+fails 1 "a bad repo file is an error" kpkg info
+like "$(cat "$TMP/err")" 'zz-override.conf:1: repo .broken.: unknown signature_type' \
+    "the error names FILE:LINE"
+
 done_testing

@@ -25,6 +25,7 @@ killed_at() {
 	_pt=$1 _d=$2
 	shift 2
 	snap > "$TMP/before"
+	: > "$TMP/kerr"
 	# The binary itself, not a shell function, so $! is kiln's pid.
 	KILN_TEST_PAUSE_BEFORE_COMMIT=$_pt "$KILN" pkg -r "$ROOT" \
 	    -R "$TMP/repos" "$@" >"$TMP/kout" 2>"$TMP/kerr" &

@@ -17,7 +17,7 @@ scripted() {
 	mkpkg "$1" "$2" "" || return 1
 	printf '%s\n' "$3" > "$TMP/meta/$1-$2/+PRE_INSTALL"
 	printf '%s\n' "$4" > "$TMP/meta/$1-$2/+POST_INSTALL"
-	"$KILN" pkg create -r "$TMP/stage/$1-$2" -m "$TMP/meta/$1-$2" \
+	"${KILN_CREATE:-$KILN}" pkg create -r "$TMP/stage/$1-$2" -m "$TMP/meta/$1-$2" \
 	    -p "$TMP/meta/$1-$2/plist" -o "$REPO/All" >/dev/null
 }
 

@@ -479,6 +479,7 @@ update_repo(struct client *c, const struct repoconf *r, bool force,
 		if (dr == DOWNLOAD_ERROR)
 			unlink(dst);
 		if (path_exists(dst) && path_read(dst, &mb, e) == 0 &&
+		    (pkg_repo_meta_free(&meta), 1) &&
 		    pkg_repo_meta_parse(mb.buf, mb.len, dst, &meta, e) < 0) {
 			strbuf_release(&mb);
 			free(url);

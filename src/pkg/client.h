@@ -57,9 +57,12 @@
  * Scripts run as /bin/sh -c TEXT with $1 = NAME-VERSION (and $2 =
  * PRE-INSTALL / POST-INSTALL / DEINSTALL / POST-DEINSTALL for the
  * install/deinstall scripts), environment PKG_NAME, PKG_VERSION,
- * PKG_PREFIX, PKG_ROOTDIR, PKG_UPGRADE (true|false), PATH; when ROOT is
- * not "/" they run chrooted into ROOT (needs root; PKG_ROOTDIR is then
- * "/" and KILN_ROOTDIR the host path).  RUN_SCRIPTS=no skips them.
+ * PKG_PREFIX, PKG_ROOTDIR, PKG_UPGRADE (true|false), KILN_ROOTDIR (the
+ * root's host path), PATH.  When ROOT is not "/" they run chrooted into
+ * ROOT with PKG_ROOTDIR=/ — if kiln runs as root and ROOT/bin/sh exists;
+ * otherwise on the host with PKG_ROOTDIR=ROOT, as pkg -r runs them (the
+ * client says so).  A failing pre-* script aborts the transaction; a
+ * failing post-* script is a warning.  RUN_SCRIPTS=no skips them.
  *
  * Test hook (tests only): KILN_TEST_PAUSE_BEFORE_COMMIT=stage|rename makes
  * a transaction print "kiln: test pause (stage|rename)" on stderr and sleep
