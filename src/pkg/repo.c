@@ -534,7 +534,8 @@ walk(const char *dir, const char *rel, pkgent_vec *out, struct kerr *e)
 		if (de->d_name[0] != '.')
 			vec_push(&names, xstrdup(de->d_name));
 	closedir(d);
-	qsort(names.v, names.n, sizeof(char *), cmp_names);
+	if (names.n > 0)
+		qsort(names.v, names.n, sizeof(char *), cmp_names);
 	for (size_t i = 0; i < names.n; i++) {
 		const char *n = names.v[i];
 		char *r = rel[0] ? xasprintf("%s/%s", rel, n) : xstrdup(n);
@@ -620,7 +621,8 @@ cache_load(const char *dir, cached_vec *c)
 		}
 		uv_free(o);
 	}
-	qsort(c->v, c->n, sizeof(struct cached), cmp_cached);
+	if (c->n > 0)
+		qsort(c->v, c->n, sizeof(struct cached), cmp_cached);
 out:
 	strbuf_release(&sb);
 	free(p);
