@@ -47,6 +47,17 @@ like "$tl" ' usr/local/etc/rc.d/zsmoke$' "and the overlay"
 ok "iso image" kiln image -t iso -o "$TMP/img.iso" -c "$TMP/ov" -n demo
 ok "the ISO boots (BIOS, GRUB) and the service is healthy" \
     kiln vm test "$TMP/img.iso" --expect 'hello-smoke: healthy'
+ok "a VM for an install" kiln vm create -t default -s 64M inst
+ok "vm install starts it from the ISO" kiln vm install inst "$TMP/img.iso"
+ok "the next start boots the disk again" test ! -e "$TMP/basefs/vm/inst/boot"
+i=0
+until grep -q 'hello-smoke: healthy' "$TMP/basefs/vm/inst/console.log" 2>/dev/null || [ $i -ge 600 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+like "$(cat "$TMP/basefs/vm/inst/console.log")" 'hello-smoke: healthy' "the installed-from ISO boots in the VM"
+ok "stop it" kiln vm stop -t 20 inst
+ok "destroy it" kiln vm destroy inst
 if [ -n "${KILN_TEST_UEFI:-}" ]; then
 	ok "the ISO boots under UEFI (OVMF)" kiln vm test -t uefi "$TMP/img.iso" --expect 'hello-smoke: healthy'
 fi

@@ -43,6 +43,24 @@ while :; do sleep 0.2; done
 EOS
 chmod 755 "$TMP/ov/usr/local/etc/rc.d/tick" "$TMP/ov/usr/local/bin/tickd"
 echo 'tick_flavour="from-rc.conf.d"' > "$TMP/ov/usr/local/etc/rc.conf.d/tick"
+# "agent" sorts before hellod but REQUIREs it: rcorder must start it after.
+cat > "$TMP/ov/usr/local/etc/rc.d/agent" <<'EOS'
+#!/bin/sh
+# PROVIDE: agent
+# REQUIRE: hellod LOGIN
+. /etc/rc.subr
+name=agent
+rcvar=agent_enable
+load_rc_config $name
+: ${agent_enable:="NO"}
+start_cmd="agent_start"
+agent_start() {
+	if service hellod status >/dev/null 2>&1; then echo "agent: hellod was up first"; else echo "agent: hellod not up"; fi
+}
+run_rc_command "$1"
+EOS
+chmod 755 "$TMP/ov/usr/local/etc/rc.d/agent"
+echo 'agent_enable="YES"' >> "$TMP/ov/etc/rc.conf"
 # hellod is enabled in rc.conf; tick is not (yet)
 ok "image tree" kiln image -t tar -o "$TMP/img.tar" -c "$TMP/ov"
 mkdir "$TMP/root"
@@ -135,12 +153,16 @@ like "$out" 'nosuch does not exist' "service of an unknown script"
 like "$out" 'Usage: /usr/local/etc/rc.d/tick \[fast\|force\|one\|quiet\]\(start\|stop' "an unknown command prints usage"
 like "$out" 'bogus=1' "and fails"
 
+out=$(rcrun '. /etc/rc.subr; cd /usr/local/etc/rc.d; kiln_rcorder agent hellod tick zsmoke | tr "\n" " "')
+is "$out" "hellod agent tick zsmoke " "kiln_rcorder orders by PROVIDE/REQUIRE, else keeps the order"
+
 # The boot rc itself: enabled services start, the smoke agent sees hellod.
 out=$(rcrun '/etc/rc; sleep 0.3; service hellod status')
 like "$out" 'kiln-rc: starting services' "/etc/rc runs"
 like "$out" 'Starting hellod\.' "it starts the enabled daemon"
 like "$out" 'hello-smoke: healthy' "the smoke agent finds it healthy"
 unlike "$out" 'tick' "a disabled service is skipped silently at boot"
+like "$out" 'agent: hellod was up first' "rcorder: a REQUIRE runs first though it sorts later"
 like "$out" 'kiln-rc: boot complete' "/etc/rc finishes"
 like "$out" 'hellod is running as pid' "the daemon keeps running after rc"
 done_testing
