@@ -54,4 +54,6 @@ fails 1 "a bad regular expression is refused" kiln vm test "$TMP/img" --expect '
 like "$(cat "$TMP/err")" "--expect '\(': not a valid extended regular expression" "names the pattern"
 fails 2 "no image is a usage error" kiln vm test
 is "$(qemu_left "$TMP")" "" "no QEMU left at the end"
+is "$(find "$TMP/basefs" -type s 2>/dev/null)" "" "no socket left"
+is "$(ls /tmp | grep -c '^kiln-kvmprobe')" 0 "no probe directory left"
 done_testing

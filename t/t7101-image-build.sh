@@ -39,6 +39,18 @@ fi
 ok "rebuilding over an existing output" kiln image -t initramfs -o "$TMP/img" -c "$TMP/ov"
 is "$(ls -d "$TMP"/img.tmp.* 2>/dev/null)" "" "no temporary left behind"
 
+# With -j, libraries come from the jail's base, not from the host.
+mkdir -p "$TMP/basefs/jails/fake"
+fails 1 "a jail without the libraries the program needs" \
+    kiln image -j fake -p default -t tar -o "$TMP/j.tar" -c "$TMP/ov"
+like "$(cat "$TMP/err")" "env-dyn: .*not (found )?in $TMP/basefs/jails/fake" "names the program and the jail"
+for f in $interp /lib/x86_64-linux-gnu/libc.so.6; do
+	mkdir -p "$TMP/basefs/jails/fake$(dirname "$f")"
+	cp -L "$f" "$TMP/basefs/jails/fake$f"
+done
+ok "the jail's libraries are used" kiln image -j fake -p default -t tar -o "$TMP/j.tar" -c "$TMP/ov"
+like "$(tar -tf "$TMP/j.tar")" 'lib/x86_64-linux-gnu/libc.so.6' "libc taken from the jail"
+
 ok "tar image" kiln image -t tar -o "$TMP/img.tar" -c "$TMP/ov"
 tl=$(tar -tvf "$TMP/img.tar")
 like "$tl" ' boot/vmlinuz$' "the tar carries the kernel"
