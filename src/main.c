@@ -56,6 +56,20 @@ const struct cmd kiln_commands[] = {
 	  "  123 memory limit hit; 124 wall-clock limit hit; 125 no-output limit hit;\n"
 	  "  126 not executable; 127 not found.  A limit hit is also one line on stderr.\n"
 	  "See kiln-jail(8)." },
+	{ "vm", cmd_vm, CMD_CONF, "virtual machines and boot tests (QEMU)",
+	  "kiln vm create [-t TEMPLATE] [-s SIZE] NAME | install NAME ISO | start NAME |\n"
+	  "       console NAME | stop [-t GRACE] NAME | list [--json] | destroy NAME |\n"
+	  "       accel [--probe] [--probe-timeout S] [--probe-with kvm|tcg] |\n"
+	  "       test (IMAGE | --kernel FILE [--initrd FILE]) [--expect RE]... [--fail RE]...\n"
+	  "            [--timeout S] [-t TEMPLATE] [--accel auto|kvm|tcg] [--log FILE] [--append ARGS]\n"
+	  "  IMAGE is an ISO or a directory from `kiln image -t initramfs` (vmlinuz,\n"
+	  "  initramfs.cpio.gz, cmdline).  test exits 0 when every --expect appeared in\n"
+	  "  order and no --fail did; console detach key: Ctrl-].  See kiln-vm(8)." },
+	{ "image", cmd_image, CMD_CONF, "build a bootable image (ISO, tar, initramfs) from packages",
+	  "kiln image -j JAIL -p PORTS -t iso|tar|initramfs -o OUT [-n NAME] [-h HOSTNAME]\n"
+	  "       [-c OVERLAYDIR] [-k KERNEL] [-f PKGLIST | PKG...]\n"
+	  "  -t initramfs writes the directory OUT (vmlinuz, initramfs.cpio.gz, cmdline);\n"
+	  "  iso and tar write the file OUT.  See kiln-image(8)." },
 	{ "pkg", cmd_pkg, 0, "create packages, index repositories, manage packages",
 	  "kiln pkg [-r ROOT] [-R REPOS_DIR] [-o KEY=VALUE] VERB [ARGS]\n"
 	  "  verbs: create, repo, catalog, extract, version -t (kiln pkg help lists all)" },

@@ -62,6 +62,8 @@ int cmd_version(int argc, char **argv, struct kctx *k);
 int cmd_config(int argc, char **argv, struct kctx *k);
 int cmd_jail(int argc, char **argv, struct kctx *k);
 int cmd_run(int argc, char **argv, struct kctx *k);
+int cmd_vm(int argc, char **argv, struct kctx *k);
+int cmd_image(int argc, char **argv, struct kctx *k);
 int cmd_pkg(int argc, char **argv, struct kctx *k);
 
 #endif
