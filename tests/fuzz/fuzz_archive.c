@@ -14,15 +14,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char *root;
-
-static void
-cleanup(void)
-{
-	if (root)
-		rmdir(root);
-}
-
 static bool
 empty(const char *dir)
 {
@@ -48,14 +39,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pkg_strv names = VEC_INIT;
 	struct kerr e;
 
-	if (root == NULL) {
-		char tmpl[] = "/tmp/kiln-fuzz-archive.XXXXXX";
+	/* A fresh root per input, removed before returning: libFuzzer may
+	 * end the process without running atexit handlers. */
+	char root[] = "/tmp/kiln-fuzz-archive.XXXXXX";
 
-		if (mkdtemp(tmpl) == NULL)
-			abort();
-		root = strdup(tmpl);
-		atexit(cleanup);
-	}
+	if (mkdtemp(root) == NULL)
+		abort();
 	if (pkg_archive_open_mem(data, size, "fuzz", 0, &a, &e) == 0) {
 		(void)pkg_archive_list(a, &names, &e);
 		pkg_strv_free(&names);
@@ -74,5 +63,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!empty(root))
 			abort();	/* abort (or a refusal) must leave nothing */
 	}
+	rmdir(root);
 	return 0;
 }
