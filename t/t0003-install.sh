@@ -14,7 +14,8 @@ ok "every man page in man/ is installed" sh -c '
 	done' "$TOP" "$TMP/dest"
 ok "man pages are valid mdoc" sh -c '
 	for m in "$0"/man/*.8; do
-		out=$(mandoc -T lint -W warning "$m" 2>&1 || true)
+		# "kiln vm" style names make mandoc see Xr kiln 8 as a self reference.
+		out=$(mandoc -T lint -W warning "$m" 2>&1 | grep -v "cross reference to self: Xr kiln 8" || true)
 		[ -z "$out" ] || { echo "$out"; exit 1; }
 	done' "$TOP"
 
