@@ -125,6 +125,8 @@ const char *mk_raw(const struct mk *m, const char *name);
 /* Defined in m's own scope (not only in the base). */
 bool mk_defined_own(const struct mk *m, const char *name);
 bool mk_defined(const struct mk *m, const char *name);
+/* Assigned by a Makefile line (not only set by mk_set from outside). */
+bool mk_assigned(const struct mk *m, const char *name);
 
 /*
  * Expand s (make syntax) into out (appended): $$ becomes $, undefined

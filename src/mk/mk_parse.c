@@ -248,6 +248,13 @@ mk_defined_own(const struct mk *m, const char *name)
 }
 
 bool
+mk_assigned(const struct mk *m, const char *name)
+{
+	const struct mk_var *v = mk_table_find(&m->vars, name, strlen(name));
+	return v && v->file != NULL;
+}
+
+bool
 mk_defined(const struct mk *m, const char *name)
 {
 	return mk_lookup(m, name, strlen(name)) != NULL;
@@ -564,7 +571,7 @@ plain_line(struct reader *r, char *line)
 	rc = 0;
 	if (*name == '\0' || strpbrk(name, " \t")) {
 		rc = mk_err(m, r->e, "bad variable name '%s'", name);
-	} else if (strcmp(name, "MASTERDIR") == 0) {
+	} else if (strcmp(name, "MASTERDIR") == 0 && m->base != NULL) {
 		rc = mk_err(m, r->e, "MASTERDIR (slave ports) is not supported");
 	} else {
 		rc = mk_assign(m, name, op, value, r->e);
