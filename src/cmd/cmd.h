@@ -62,5 +62,6 @@ int cmd_version(int argc, char **argv, struct kctx *k);
 int cmd_config(int argc, char **argv, struct kctx *k);
 int cmd_ports(int argc, char **argv, struct kctx *k);
 int cmd_info(int argc, char **argv, struct kctx *k);
+int cmd_pkg(int argc, char **argv, struct kctx *k);
 
 #endif
