@@ -275,4 +275,84 @@ printf 'port = 0\n' > "$TMP/bad.conf"
 fails 2 "a bad configuration is exit 2" "$B/colibri-daemon" --check-config --config "$TMP/bad.conf"
 is "$(cat "$TMP/err")" "colibri-daemon: $TMP/bad.conf:1: bad port \"0\"" "... naming FILE:LINE"
 
+# --- the rc.d scripts, run under a small stand-in for rc.subr ---
+# Only what these two scripts use (spec/ports.md 7.3): load_rc_config,
+# checkyesno, rc_flags from NAME_flags, run_rc_command with one*, start,
+# stop, status, start_cmd/stop_cmd, start_postcmd, extra_commands, pidfile
+# checks.  The scripts are installed from the stage with /etc/rc.subr,
+# /var/run and /var/log pointed into $TMP and PREFIX at the stage.
+RC=$TMP/rc
+mkdir -p "$RC/run" "$RC/log" "$RC/rc.d"
+cat > "$RC/rc.subr" <<'SUBR'
+load_rc_config() { [ -f "$RC_CONF" ] && . "$RC_CONF"; eval "rc_flags=\${${1}_flags:-}"; }
+checkyesno() {
+	eval "_v=\${$1:-}"
+	case $_v in [Yy][Ee][Ss] | [Tt][Rr][Uu][Ee] | [Oo][Nn] | 1) return 0 ;; esac
+	return 1
+}
+_rc_pid() { [ -n "${pidfile:-}" ] && [ -s "$pidfile" ] && _p=$(cat "$pidfile") && kill -0 "$_p" 2>/dev/null && echo "$_p"; }
+run_rc_command() {
+	_arg=$1
+	_one=no
+	case $_arg in one*) _one=yes; _arg=${_arg#one} ;; esac
+	case $_arg in
+	start | stop | restart)
+		if [ $_one = no ] && ! checkyesno "$rcvar"; then
+			echo "Cannot '$_arg' $name. Set $rcvar to YES in /etc/rc.conf or use 'one$_arg' instead of '$_arg'."
+			return 0
+		fi ;;
+	esac
+	case $_arg in
+	start)
+		if [ -z "${start_cmd:-}" ] && _p=$(_rc_pid); then echo "$name already running? (pid=$_p)."; return 1; fi
+		echo "Starting $name."
+		if [ -n "${start_cmd:-}" ]; then eval "$start_cmd" || return 1
+		else $command $rc_flags $command_args || return 1; fi
+		[ -z "${start_postcmd:-}" ] || eval "$start_postcmd" ;;
+	stop)
+		if [ -n "${stop_cmd:-}" ]; then eval "$stop_cmd"; return; fi
+		_p=$(_rc_pid) || { echo "$name not running? (check $pidfile)."; return 1; }
+		echo "Stopping $name."
+		kill -TERM "$_p"
+		while kill -0 "$_p" 2>/dev/null; do sleep 0.1; done ;;
+	status)
+		if _p=$(_rc_pid); then echo "$name is running as pid $_p."; else echo "$name is not running."; return 1; fi ;;
+	*)
+		for _c in ${extra_commands:-}; do
+			[ "$_c" = "$_arg" ] && { eval "\$${_arg}_cmd"; return; }
+		done
+		echo "$0: unknown directive '$1'."; return 1 ;;
+	esac
+}
+SUBR
+for s in colibri_daemon colibri_smoke_agent; do
+	sed -e "s!^\\. /etc/rc\\.subr\$!. $RC/rc.subr!" -e "s!/var/run/!$RC/run/!g" \
+	    -e "s!/var/log/!$RC/log/!g" -e "s!$PREFIX/!$STAGE$PREFIX/!g" \
+	    "$STAGE$PREFIX/etc/rc.d/$s" > "$RC/rc.d/$s"
+	chmod +x "$RC/rc.d/$s"
+done
+# wren is another package's: here it comes from wren's stage.
+mkdir -p "$STAGE$PREFIX/bin" && cp "$WREN" "$STAGE$PREFIX/bin/wren"
+export RC_CONF="$RC/rc.conf"
+RCPORT=$(free_port)
+printf 'colibri_daemon_port=%s\ncolibri_smoke_agent_addr=127.0.0.1:%s\n' "$RCPORT" "$RCPORT" > "$RC_CONF"
+ok "rc.d: colibri_daemon start without _enable is refused politely" "$RC/rc.d/colibri_daemon" start
+like "$(cat "$TMP/out")" "^Cannot 'start' colibri_daemon\\. Set colibri_daemon_enable to YES" "... with rc.subr's hint"
+printf 'colibri_daemon_enable=YES\ncolibri_smoke_agent_enable=YES\ncolibri_smoke_agent_flags="--retries 5"\n' >> "$RC_CONF"
+ok "rc.d: colibri_daemon start (daemonizes, then waits with wren for /health)" "$RC/rc.d/colibri_daemon" start
+RCPID=$(cat "$RC/run/colibri_daemon.pid" 2>/dev/null)
+[ -n "$RCPID" ] && at_exit "kill $RCPID"
+ok "rc.d: colibri_daemon status" "$RC/rc.d/colibri_daemon" status
+is "$(cat "$TMP/out")" "colibri_daemon is running as pid $RCPID." "... reads the pidfile the daemon wrote"
+ok "rc.d: colibri_daemon health (extra command)" "$RC/rc.d/colibri_daemon" health
+is "$(cat "$TMP/out")" ok "... prints ok"
+ok "rc.d: colibri_smoke_agent start" "$RC/rc.d/colibri_smoke_agent" start
+like "$(cat "$TMP/out")" '^colibri-smoke-agent: healthy$' "... prints the healthy line for the console"
+ok "rc.d: colibri_daemon stop" "$RC/rc.d/colibri_daemon" stop
+fails 1 "rc.d: status after stop" "$RC/rc.d/colibri_daemon" status
+is "$(cat "$TMP/out")" "colibri_daemon is not running." "... says not running"
+fails 1 "rc.d: colibri_smoke_agent start with the daemon down fails" "$RC/rc.d/colibri_smoke_agent" start
+like "$(cat "$TMP/out")" '^colibri-smoke-agent: unhealthy: ' "... with the unhealthy line"
+like "$(cat "$RC/log/colibri_daemon.log" 2>/dev/null)" 'listening on 127\.0\.0\.1:' "rc.d: the daemon logged to colibri_daemon_log"
+
 done_testing
