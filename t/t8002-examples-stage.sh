@@ -179,6 +179,9 @@ cargo_env() {
 }
 build_colibri() {
 	cd "$WRKSRC" &&
+	    cp Cargo.lock "$W/Cargo.lock.orig" &&
+	    cargo_env update --manifest-path "$WRKSRC/Cargo.toml" --verbose &&
+	    cmp -s Cargo.lock "$W/Cargo.lock.orig" &&
 	    cargo_env build --release --offline --frozen \
 	    --manifest-path "$WRKSRC/Cargo.toml" &&
 	    for p in colibri colibri-daemon colibri-tui colibri-smoke-agent; do
@@ -190,7 +193,7 @@ build_colibri() {
 	    /usr/bin/install -c -m 0644 "$WRKSRC/colibri-daemon/colibri.conf.sample" "$STAGE$PREFIX/etc/colibri" &&
 	    /usr/bin/install -c -m 0644 "$WRKSRC/README.md" "$STAGE$PREFIX/share/doc/colibri"
 }
-ok "colibri: cargo build --offline --frozen against the vendored crates, cargo install x4" \
+ok "colibri: cargo update (as cargo-configure runs it; Cargo.lock unchanged), cargo build --offline --frozen against the vendored crates, cargo install x4" \
     build_colibri
 cd "$TOP"
 # apply-slist + install-rc-script: SUB_LIST (defaults + COLIBRI_PORT).
