@@ -78,6 +78,7 @@ int
 main(int argc, char **argv)
 {
 	struct wren_target t;
+	struct timespec nap;
 	char err[512] = "";
 	long timeout_s = 30, interval_ms = 250;
 	long long deadline, left;
@@ -121,7 +122,10 @@ main(int argc, char **argv)
 		}
 		if (now_ms() + interval_ms > deadline)
 			break;
-		usleep((useconds_t)interval_ms * 1000);
+		nap.tv_sec = interval_ms / 1000;
+		nap.tv_nsec = (interval_ms % 1000) * 1000000L;
+		while (nanosleep(&nap, &nap) < 0 && errno == EINTR)
+			;
 	}
 	fprintf(stderr, "wren: %s is down after %ld s (%d tries): %s\n",
 	    argv[0], timeout_s, tries, err);
