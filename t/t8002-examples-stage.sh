@@ -11,9 +11,10 @@
 # (DOCS on, STATIC off, IPV6 on); libfeather is also built with STATIC on,
 # DOCS off, to check the %%STATIC%% / %%PORTDOCS%% lines.
 #
-# Cost: the C ports take a few seconds; colibri is one offline
-# `cargo build --release --frozen` with Debian's /usr/bin/cargo and rustc
-# (about 5 s on an idle 2-core machine, up to a minute under load).  Needs
+# Cost: about 15 s on an idle 2-core machine (a minute or two under load):
+# the C ports take a few seconds; colibri is one offline release build and
+# one `cargo test` with Debian's /usr/bin/cargo and rustc, plus the two
+# crates' tests; the rest is waiting for the daemon and retries.  Needs
 # cmake, ninja, gmake and /usr/bin/cargo; skipped (said so) without them.
 . "$(dirname "$0")/test-lib.sh"
 
@@ -175,6 +176,7 @@ cargo_env() {
 	    CARGO_TARGET_DIR="$W/target" RUSTC=/usr/bin/rustc \
 	    RUSTDOC=/usr/bin/rustdoc RUST_BACKTRACE=1 \
 	    FEATHER_LIBDIR="$FEATHER_LIB" FEATHER_RPATH=$PREFIX/lib \
+	    LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}" \
 	    /usr/bin/cargo "$@"
 }
 build_colibri() {
@@ -195,6 +197,21 @@ build_colibri() {
 }
 ok "colibri: cargo update (as cargo-configure runs it; Cargo.lock unchanged), cargo build --offline --frozen against the vendored crates, cargo install x4" \
     build_colibri
+cd "$TOP"
+# do-test (CARGO_TEST): the workspace's unit tests, libfeather through FFI
+# included; then each vendored crate's own tests.
+test_colibri() {
+	cd "$WRKSRC" && LD_LIBRARY_PATH=$FEATHER_LIB cargo_env test --release --offline --frozen \
+	    --manifest-path "$WRKSRC/Cargo.toml" || return 1
+	for c in "$WRKSRC"/cargo-crates/*; do
+		mkdir -p "$W/crate-tests" && cp -R "$c" "$W/crate-tests/" &&
+		    cd "$W/crate-tests/${c##*/}" &&
+		    env -i PATH=$BUILDPATH HOME="$W" CARGO_HOME="$W/cargo-home" \
+		    CARGO_TARGET_DIR="$W/target-crates" RUSTC=/usr/bin/rustc \
+		    /usr/bin/cargo test --offline || return 1
+	done
+}
+ok "colibri: cargo test (workspace, then colibri-proto and plume-ansi)" test_colibri
 cd "$TOP"
 # apply-slist + install-rc-script: SUB_LIST (defaults + COLIBRI_PORT).
 mkdir -p "$STAGE$PREFIX/etc/rc.d"
