@@ -187,15 +187,15 @@ build_colibri() {
 	    cargo_env build --release --offline --frozen \
 	    --manifest-path "$WRKSRC/Cargo.toml" &&
 	    for p in colibri colibri-daemon colibri-tui colibri-smoke-agent; do
-		cargo_env install --no-track --offline --frozen --path "$p" \
-		    --root "$STAGE$PREFIX" || return 1
+		cargo_env install --no-track --path "$p" \
+		    --root "$STAGE$PREFIX" --verbose || return 1
 	    done &&
 	    # post-install, post-install-DOCS-on
 	    mkdir -p "$STAGE$PREFIX/etc/colibri" "$STAGE$PREFIX/share/doc/colibri" &&
 	    /usr/bin/install -c -m 0644 "$WRKSRC/colibri-daemon/colibri.conf.sample" "$STAGE$PREFIX/etc/colibri" &&
 	    /usr/bin/install -c -m 0644 "$WRKSRC/README.md" "$STAGE$PREFIX/share/doc/colibri"
 }
-ok "colibri: cargo update (as cargo-configure runs it; Cargo.lock unchanged), cargo build --offline --frozen against the vendored crates, cargo install x4" \
+ok "colibri: cargo update (as cargo-configure runs it; Cargo.lock unchanged), cargo build --offline --frozen against the vendored crates, cargo install --no-track x4 (as cargo.mk runs it)" \
     build_colibri
 cd "$TOP"
 # do-test (CARGO_TEST): the workspace's unit tests, libfeather through FFI
