@@ -238,7 +238,7 @@ static char *
 env_hash(const struct graph *g)
 {
 	char hex[SHA256_HEX_LEN + 1];
-	char *s = xasprintf("%s|%s|%s|%s|%s|%s|%s", KILN_VERSION,
+	char *s = xasprintf("%s %s %s|%s|%s|%s|%s|%s|%s", port_framework_id(), __DATE__, __TIME__,
 	    g->env.arch ? g->env.arch : "", g->env.opsys ? g->env.opsys : "",
 	    g->env.osversion ? g->env.osversion : "", g->env.options_dir ?
 	    g->env.options_dir : "", g->env.flavor ? g->env.flavor : "",
@@ -496,13 +496,19 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 		return;
 	}
 	n->pkgname = xstrdup(j->port->pkgname);
-	for (size_t k = 0; k < j->port->deps.n; k++) {
-		const struct port_dep *d = &j->port->deps.v[k];
-		struct graph_node *to = node_get(g, d->origin);
-		n = graph_find(g, j->origin);
-		add_edge(n, to, d->type, d->implicit, d->pattern, d->flavor);
-		if (!(to->flags & GRAPH_EVALUATED))
-			vec_push(queue, xstrdup(d->origin));
+	/* The port's own deps, then its subpackages' (the framework checks
+	 * those too before it builds). */
+	for (size_t s = 0; s < j->port->pkgs.n; s++) {
+		const struct port_dep *dv = s == 0 ? j->port->deps.v : j->port->pkgs.v[s].deps.v;
+		size_t dn = s == 0 ? j->port->deps.n : j->port->pkgs.v[s].deps.n;
+		for (size_t k = 0; k < dn; k++) {
+			const struct port_dep *d = &dv[k];
+			struct graph_node *to = node_get(g, d->origin);
+			n = graph_find(g, j->origin);
+			add_edge(n, to, d->type, d->implicit, d->pattern, d->flavor);
+			if (!(to->flags & GRAPH_EVALUATED))
+				vec_push(queue, xstrdup(d->origin));
+		}
 	}
 	port_free(j->port);
 	j->port = NULL;

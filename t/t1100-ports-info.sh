@@ -27,7 +27,7 @@ is "$(python3 -c "import json; d=json.load(open('$TMP/o.json')); print(d['distfi
     "http://127.0.0.1:1/dist/ 184015" "MASTER_SITE_OVERRIDE is tried first; distinfo size"
 
 ok "graph" kiln ports -p "$PT" --graph sysutils/tool
-is "$(grep -v '^ ' "$TMP/out" | tr '\n' ' ')" "devel/libfoo libfoo-1.2.0.r2_1 sysutils/rusty rusty-0.3.1 sysutils/tool tool-2.4 " "closure, dependencies first"
+is "$(grep -v '^ ' "$TMP/out" | tr '\n' ' ')" "devel/libfoo libfoo-1.2.0.r2_1 textproc/mesonic mesonic-0.9 sysutils/rusty rusty-0.3.1 sysutils/tool tool-2.4 " "closure, dependencies first"
 ok "graph --dot" kiln ports -p "$PT" --graph --dot
 like "$(cat "$TMP/out")" '"sysutils/tool" -> "devel/libfoo" \[label="LIB"\]' "dot edge with its type"
 ok "warm cache" kiln -v ports -p "$PT" --graph
