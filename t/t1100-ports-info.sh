@@ -30,6 +30,17 @@ ok "graph" kiln ports -p "$PT" --graph sysutils/tool
 is "$(grep -v '^ ' "$TMP/out" | tr '\n' ' ')" "devel/libfoo libfoo-1.2.0.r2_1 textproc/mesonic mesonic-0.9 sysutils/rusty rusty-0.3.1 sysutils/tool tool-2.4 " "closure, dependencies first"
 ok "graph --dot" kiln ports -p "$PT" --graph --dot
 like "$(cat "$TMP/out")" '"sysutils/tool" -> "devel/libfoo" \[label="LIB"\]' "dot edge with its type"
+ok "flavor" kiln info -p "$PT" textproc/mesonic@lite -V PKGNAME -V WRKDIR
+is "$(cat "$TMP/out")" "mesonic-lite-0.9
+$PT/textproc/mesonic/work-lite" "lite_PKGNAMESUFFIX and work-FLAVOR"
+fails 1 "unknown flavor" kiln info -p "$PT" textproc/mesonic@huge
+like "$(cat "$TMP/err")" "textproc/mesonic: unknown flavor 'huge'" "names the port"
+mkdir -p "$TMP/basefs/options/sysutils_tool"
+printf 'OPTIONS_FILE_UNSET+=NLS\nOPTIONS_FILE_UNSET+=SQLITE\nOPTIONS_FILE_SET+=PGSQL\n' > "$TMP/basefs/options/sysutils_tool/options"
+ok "options file" kiln info -p "$PT" sysutils/tool -V PORT_OPTIONS -V CONFIGURE_ARGS
+is "$(cat "$TMP/out")" "PGSQL SSL
+--with-state=/var/db/tool --disable-nls --with-pgsql --with-ssl --prefix=/usr/local" "BASEFS/options/category_name/options is applied"
+rm -r "$TMP/basefs/options"
 ok "warm cache" kiln -v ports -p "$PT" --graph
 like "$(cat "$TMP/err")" "0 evaluated, 4 from the cache" "second run evaluates nothing"
 
@@ -64,6 +75,24 @@ LIB_DEPENDS=libz.so:cat/nothere
 MK
 fails 1 "missing origin" kiln ports -p "$BT" --graph
 like "$(cat "$TMP/err")" "cat/b depends on cat/nothere" "names both ports"
+mkport cat/a <<'MK'
+PORTNAME=a
+PORTVERSION=1
+CATEGORIES=cat
+COMMENT=a
+BUILD_DEPENDS=b>=2.0:cat/b
+.include <bsd.port.mk>
+MK
+mkport cat/b <<'MK'
+PORTNAME=b
+PORTVERSION=1.9
+PORTREVISION=3
+CATEGORIES=cat
+COMMENT=b
+.include <bsd.port.mk>
+MK
+fails 1 "unmet version" kiln ports -p "$BT" --graph
+is "$(cat "$TMP/err")" "kiln: cat/a needs b>=2.0 (BUILD_DEPENDS) but cat/b provides b-1.9_3" "names both ports and versions"
 mkport cat/b <<'MK'
 PORTNAME=b
 PORTVERSION=1
