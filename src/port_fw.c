@@ -177,22 +177,29 @@ fw_append(struct mk *m, const char *name, const char *value)
 	mk_assign(m, name, MK_APPEND, value, &e);
 }
 
+static char host_arch_buf[80];
+
+static void
+host_arch_init(void)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0 || strcmp(u.machine, "x86_64") == 0)
+		snprintf(host_arch_buf, sizeof(host_arch_buf), "amd64");
+	else if (strcmp(u.machine, "arm64") == 0)
+		snprintf(host_arch_buf, sizeof(host_arch_buf), "aarch64");
+	else
+		snprintf(host_arch_buf, sizeof(host_arch_buf), "%.60s", u.machine);
+}
+
+/* The host's ARCH in FreeBSD's names; computed once (threads call this). */
 static const char *
 host_arch(void)
 {
-	static struct utsname u;
-	static char arch[sizeof(u.machine) + 1];
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (arch[0])
-		return arch;
-	if (uname(&u) < 0)
-		return "amd64";
-	if (strcmp(u.machine, "x86_64") == 0)
-		return "amd64";
-	if (strcmp(u.machine, "arm64") == 0)
-		return "aarch64";
-	snprintf(arch, sizeof(arch), "%s", u.machine);
-	return arch;
+	pthread_once(&once, host_arch_init);
+	return host_arch_buf;
 }
 
 void
@@ -424,7 +431,8 @@ fw_options(struct fw *f, struct kerr *e)
 	/* ALL minus excluded, sorted, unique */
 	{
 		size_t o = 0;
-		qsort(all.v, all.n, sizeof(*all.v), opt_cmp);
+		if (all.n > 0)
+			qsort(all.v, all.n, sizeof(*all.v), opt_cmp);
 		for (size_t i = 0; i < all.n; i++) {
 			if (has_word(&tmp, all.v[i]) ||
 			    (o && strcmp(all.v[o - 1], all.v[i]) == 0)) {
@@ -535,7 +543,8 @@ fw_options(struct fw *f, struct kerr *e)
 		if (r2 < 0)
 			goto out;
 	}
-	qsort(sel.v, sel.n, sizeof(*sel.v), opt_cmp);
+	if (sel.n > 0)
+		qsort(sel.v, sel.n, sizeof(*sel.v), opt_cmp);
 	for (size_t i = 0; i < sel.n; i++)
 		strbuf_addf(&sb, "%s%s", i ? " " : "", sel.v[i]);
 	mk_set(m, "PORT_OPTIONS", sb.buf, false);
@@ -1157,7 +1166,8 @@ fw_cargo(struct fw *f, struct kerr *e)
 				strbuf_reset(&sb);
 				strbuf_addf(&sb, "${WRKDIR}/%s-%s", proj, commit);
 			}
-			for (char *nm = strtok(names, ","); nm; nm = strtok(NULL, ",")) {
+			for (char *sv = NULL, *nm = strtok_r(names, ",", &sv); nm;
+			    nm = strtok_r(NULL, ",", &sv)) {
 				char *k = xasprintf("WRKSRC_crate_%s", nm);
 				mk_set(m, k, sb.buf, false);
 				free(k);
