@@ -607,7 +607,8 @@ pkg_plist_parse(const char *text, size_t len, const char *what,
 	if (unlisted) {
 		if (walk_unlisted(stagedir, "/", &s.listed, unlisted, e) < 0)
 			goto out;
-		qsort(unlisted->v, unlisted->n, sizeof(char *), cmp_str);
+		if (unlisted->n > 0)
+			qsort(unlisted->v, unlisted->n, sizeof(char *), cmp_str);
 	}
 	rc = 0;
 out:
