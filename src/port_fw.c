@@ -630,8 +630,10 @@ fw_uses(struct fw *f, struct kerr *e)
 		}
 		if (strcmp(name, "cargo") == 0) {
 			f->cargo = true;
-			if (mk_parse_file(m, "Makefile.crates", true, e) < 0)
+			/* once: option helpers make fw_uses run a second time */
+			if (!f->crates_done && mk_parse_file(m, "Makefile.crates", true, e) < 0)
 				goto out;
+			f->crates_done = true;
 		} else if (strcmp(name, "tar") == 0) {
 			const char *a = args ? args : "";
 			const char *sufx = *a == '\0' ? ".tar" :
