@@ -1349,6 +1349,63 @@ fw_final(struct fw *f, struct kerr *e)
 	return err ? -1 : 0;
 }
 
+/* Variables of the pre-2014 framework, and ones kiln does not implement. */
+static const struct {
+	const char *name, *why;
+} refused_vars[] = {
+	{ "OPTIONS", "the old OPTIONS= syntax (use OPTIONS_DEFINE)" },
+	{ "NO_STAGE", "NO_STAGE (every port stages)" },
+	{ "USE_GMAKE", "USE_GMAKE (use USES=gmake)" },
+	{ "USE_AUTOTOOLS", "USE_AUTOTOOLS (use USES=autoreconf)" },
+	{ "USE_BZIP2", "USE_BZIP2 (use USES=tar:bzip2)" },
+	{ "USE_ZIP", "USE_ZIP" },
+	{ "USE_GNOME", "USE_GNOME" },
+	{ "NOPORTDOCS", "NOPORTDOCS (use the DOCS option)" },
+	{ "MLINKS", "MLINKS" },
+	{ "CARGO_USE_GITHUB", "CARGO_USE_GITHUB (list git crates in CARGO_CRATES)" },
+	{ "USE_GITLAB", "USE_GITLAB" },
+	{ "GL_TUPLE", "GL_TUPLE" },
+	{ "MASTER_SITE_SUBDIR", "MASTER_SITE_SUBDIR (write MACRO/subdir)" },
+	{ "MAN1", "MAN1 (man pages are in the plist)" },
+	{ "MAN3", "MAN3 (man pages are in the plist)" },
+	{ "MAN5", "MAN5 (man pages are in the plist)" },
+	{ "MAN8", "MAN8 (man pages are in the plist)" },
+	{ NULL, NULL },
+};
+
+/* Targets the framework owns; a port may not define them. */
+static const char *const framework_targets[] = { "fetch", "checksum", "extract",
+    "patch", "configure", "build", "stage", "install", "package", "makesum",
+    "generate-plist", "install-rc-script", "check-plist", "clean", "describe",
+    "cargo-extract", "cargo-configure", "cargo-crates", NULL };
+
+static int
+fw_refusals(struct fw *f, struct kerr *e)
+{
+	struct mk *m = f->p->mk;
+	const char *file;
+	int line;
+
+	for (int i = 0; refused_vars[i].name; i++)
+		if (mk_where(m, refused_vars[i].name, &file, &line))
+			return kerr_set(e, "%s:%d: %s is not supported", file, line,
+			    refused_vars[i].why);
+	for (size_t i = 0; i < mk_ntargets(m); i++) {
+		const struct mk_target *t = mk_target_at(m, i);
+		for (int k = 0; framework_targets[k]; k++)
+			if (strcmp(t->name, framework_targets[k]) == 0)
+				return kerr_set(e, "%s:%d: target %s belongs to the "
+				    "framework; overriding it is not supported", t->file,
+				    t->line, t->name);
+		for (size_t c = 0; c < t->cmds.n; c++)
+			if (strstr(t->cmds.v[c].text, "${MAKE}") ||
+			    strstr(t->cmds.v[c].text, "$(MAKE)"))
+				return kerr_set(e, "%s:%d: running ${MAKE} from a recipe "
+				    "is not supported", t->cmds.v[c].file, t->cmds.v[c].line);
+	}
+	return 0;
+}
+
 int
 fw_hook(struct mk *m, enum mk_sys which, void *arg, struct kerr *e)
 {
@@ -1370,5 +1427,7 @@ fw_hook(struct mk *m, enum mk_sys which, void *arg, struct kerr *e)
 	if (which == MK_SYS_POST && !f->pre_done)
 		return kerr_set(e, "%s/Makefile: <bsd.port.post.mk> without "
 		    "<bsd.port.pre.mk>", mk_display(m));
+	if (fw_refusals(f, e) < 0)
+		return -1;
 	return fw_final(f, e);
 }

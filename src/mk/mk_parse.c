@@ -248,6 +248,18 @@ mk_defined_own(const struct mk *m, const char *name)
 }
 
 bool
+mk_where(const struct mk *m, const char *name, const char **file, int *line)
+{
+	const struct mk_var *v = mk_table_find(&m->vars, name, strlen(name));
+
+	if (v == NULL || v->file == NULL)
+		return false;
+	*file = v->file;
+	*line = v->line;
+	return true;
+}
+
+bool
 mk_assigned(const struct mk *m, const char *name)
 {
 	const struct mk_var *v = mk_table_find(&m->vars, name, strlen(name));
