@@ -8,6 +8,11 @@ echo 'x=1' > "$NP/Mk/Uses/cargo.mk"
 ok "directories without a Makefile are not ports" kiln ports -p "$NP" --graph
 is "$(cat "$TMP/out")" "cat/a a-1" "only the port is listed"
 
+mkdir -p "$NP/cat/w"
+printf 'PORTNAME=w\nPORTVERSION=1\nCATEGORIES=cat\nCOMMENT=w\n.warning careful\n.include <bsd.port.mk>\n' > "$NP/cat/w/Makefile"
+ok ".warning does not fail" kiln info -p "$NP" cat/w -V PKGNAME
+is "$(cat "$TMP/err")" "kiln: warning: cat/w/Makefile:5: careful" ".warning is printed with FILE:LINE"
+
 # registration of null and git trees.
 . "$(dirname "$0")/test-lib.sh"
 PT="$TOP/tests/ports"
@@ -125,6 +130,11 @@ echo readme > "$NP/cat/notaport/README"
 echo 'x=1' > "$NP/Mk/Uses/cargo.mk"
 ok "directories without a Makefile are not ports" kiln ports -p "$NP" --graph
 is "$(cat "$TMP/out")" "cat/a a-1" "only the port is listed"
+
+mkdir -p "$NP/cat/w"
+printf 'PORTNAME=w\nPORTVERSION=1\nCATEGORIES=cat\nCOMMENT=w\n.warning careful\n.include <bsd.port.mk>\n' > "$NP/cat/w/Makefile"
+ok ".warning does not fail" kiln info -p "$NP" cat/w -V PKGNAME
+is "$(cat "$TMP/err")" "kiln: warning: cat/w/Makefile:5: careful" ".warning is printed with FILE:LINE"
 
 # registration
 ok "register a null tree" kiln ports -c -p fix -m null -M "$PT"

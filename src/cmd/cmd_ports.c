@@ -279,6 +279,9 @@ cmd_info(int argc, char **argv, struct kctx *k)
 		rc = cmd_fail(&e);
 		goto out;
 	}
+	/* .warning and .info lines of the Makefile */
+	for (size_t i = 0; i < mk_nwarnings(p->mk); i++)
+		fprintf(stderr, "kiln: warning: %s\n", mk_warning_at(p->mk, i));
 	if (vars.n) {
 		struct strbuf sb = STRBUF_INIT;
 		for (size_t i = 0; i < vars.n; i++) {
