@@ -6,6 +6,7 @@
 #include "graph.h"
 #include "port.h"
 #include "ports_tree.h"
+#include "util/lock.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -125,6 +126,23 @@ out:
 	return rc;
 }
 
+static int
+ports_change(struct kctx *k, char action, const char *name, const char *method,
+    const char *path, const char *url, const char *branch)
+{
+	struct kerr e;
+	int rc;
+
+	if (action == 'c')
+		rc = ports_tree_create(&k->conf, name, method ? method : "git", path,
+		    url, branch, &e);
+	else if (action == 'u')
+		rc = ports_tree_update(&k->conf, name, &e);
+	else
+		rc = ports_tree_delete(&k->conf, name, &e);
+	return rc < 0 ? cmd_fail(&e) : EXIT_OK;
+}
+
 int
 cmd_ports(int argc, char **argv, struct kctx *k)
 {
@@ -166,22 +184,22 @@ cmd_ports(int argc, char **argv, struct kctx *k)
 	}
 	if (optind != argc)
 		return cmd_usage(k);
-	switch (action) {
-	case 'c':
-		if (name == NULL)
-			return cmd_usage(k);
-		if (ports_tree_create(&k->conf, name, method ? method : "git", path, url,
-		    branch, &e) < 0)
+	if ((action == 'c' || action == 'u' || action == 'd') && name != NULL) {
+		/* one command at a time changes a tree's registration */
+		struct lock l = { -1, NULL };
+		char *area = xasprintf("ports-%s", name);
+		int rc;
+		if (conf_lock_area(&k->conf, area, action == 'c' ? "kiln ports -c" :
+		    action == 'u' ? "kiln ports -u" : "kiln ports -d", &l, &e) < 0) {
+			free(area);
 			return cmd_fail(&e);
-		return EXIT_OK;
-	case 'u':
-		if (name == NULL)
-			return cmd_usage(k);
-		return ports_tree_update(&k->conf, name, &e) < 0 ? cmd_fail(&e) : EXIT_OK;
-	case 'd':
-		if (name == NULL)
-			return cmd_usage(k);
-		return ports_tree_delete(&k->conf, name, &e) < 0 ? cmd_fail(&e) : EXIT_OK;
+		}
+		free(area);
+		rc = ports_change(k, action, name, method, path, url, branch);
+		lock_release(&l);
+		return rc;
+	}
+	switch (action) {
 	case 'l': {
 		struct ports_tree *t;
 		size_t n;
