@@ -22,7 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define GRAPH_CACHE_VERSION "kiln-graph 1"
+#define GRAPH_CACHE_VERSION "kiln-graph 2"
 
 static uint32_t
 hash_str(const char *s)
@@ -69,6 +69,7 @@ graph_free(struct graph *g)
 		free(n->origin);
 		free(n->pkgname);
 		free(n->error);
+		free(n->flavor);
 		free(n);
 	}
 	vec_free(&g->nodes);
@@ -177,6 +178,20 @@ scan(const char *tree, mk_words *origins, bool check, struct kerr *e)
 	return 0;
 }
 
+/* is_port_dir for a node key (origin or origin@flavor). */
+static bool
+is_port_dir_key(const char *tree, const char *key)
+{
+	char *o = xstrdup(key), *at = strchr(o, '@');
+	bool ok;
+
+	if (at)
+		*at = '\0';
+	ok = is_port_dir(tree, o);
+	free(o);
+	return ok;
+}
+
 int
 graph_scan(const char *tree, mk_words *origins, struct kerr *e)
 {
@@ -258,7 +273,7 @@ port_sig(const struct graph *g, const char *origin, char hex[SHA256_HEX_LEN + 1]
 /* ---- the cache ---- */
 
 struct centry {
-	char *origin, *sig, *hash, *pkgname, *error;
+	char *origin, *sig, *hash, *pkgname, *error, *flavor;
 	char *deps;	/* the D lines, raw */
 };
 typedef VEC(struct centry) centries;
@@ -308,7 +323,7 @@ cache_read(const struct graph *g, centries *out)
 	    strcmp(line + strlen(GRAPH_CACHE_VERSION) + 1, eh) != 0)
 		goto out;
 	for (line = nl + 1; *line; line = nl + 1) {
-		char *f[6];
+		char *f[7];
 		int nf = 0;
 		if ((nl = strchr(line, '\n')) == NULL)
 			break;
@@ -324,17 +339,17 @@ cache_read(const struct graph *g, centries *out)
 		}
 		if (line[0] != 'P')
 			continue;
-		for (char *c = line; nf < 6; ) {
+		for (char *c = line; nf < 7; ) {
 			f[nf++] = c;
 			c = strchr(c, '\t');
 			if (c == NULL)
 				break;
 			*c++ = '\0';
 		}
-		if (nf != 6)
+		if (nf != 7)
 			continue;
 		vec_push(out, ((struct centry){ xstrdup(f[1]), xstrdup(f[2]),
-		    xstrdup(f[3]), xstrdup(f[4]), xstrdup(f[5]), NULL }));
+		    xstrdup(f[3]), xstrdup(f[4]), xstrdup(f[6]), xstrdup(f[5]), NULL }));
 		cur = &out->v[out->n - 1];
 	}
 out:
@@ -349,6 +364,7 @@ centries_free(centries *c)
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->v[i].origin); free(c->v[i].sig); free(c->v[i].hash);
 		free(c->v[i].pkgname); free(c->v[i].error); free(c->v[i].deps);
+		free(c->v[i].flavor);
 	}
 	vec_free(c);
 }
@@ -378,8 +394,9 @@ cache_write(const struct graph *g, struct kerr *e)
 		const struct graph_node *n = g->nodes.v[i];
 		if (!(n->flags & GRAPH_EVALUATED))
 			continue;
-		strbuf_addf(&sb, "P\t%s\t%s\t%s\t%s\t", n->origin, n->sig, n->files_hash,
-		    n->pkgname ? n->pkgname : "-");
+		strbuf_addf(&sb, "P\t%s\t%s\t%s\t%s\t%s\t", n->origin, n->sig,
+		    n->files_hash, n->pkgname ? n->pkgname : "-",
+		    n->flavor ? n->flavor : "-");
 		if (n->error)
 			oneline(&sb, n->error);
 		else
@@ -412,6 +429,7 @@ struct job {
 	char *error;
 	bool from_cache;
 	bool not_a_port;	/* no Makefile: a scanned directory that is no port */
+	char *plain;		/* origin without @flavor, owned */
 };
 
 struct pool {
@@ -424,9 +442,16 @@ static void
 run_job(struct job *j)
 {
 	struct kerr e;
-	char *dir, *of;
+	char *dir, *of, *origin = xstrdup(j->origin), *at = strchr(origin, '@');
+	struct port_env env = j->g->env;
 
-	if (!port_sig(j->g, j->origin, j->sig)) {
+	/* "category/name@flavor" evaluates that flavor of the port */
+	if (at) {
+		*at = '\0';
+		env.flavor = at + 1;
+	}
+	j->plain = origin;
+	if (!port_sig(j->g, origin, j->sig)) {
 		j->not_a_port = true;
 		return;
 	}
@@ -434,11 +459,11 @@ run_job(struct job *j)
 		j->from_cache = true;
 		return;
 	}
-	dir = path_join(j->g->tree, j->origin);
-	of = port_options_file(j->g->env.options_dir, j->origin);
+	dir = path_join(j->g->tree, origin);
+	of = port_options_file(j->g->env.options_dir, origin);
 	if (port_files_hash(dir, of, j->hash, &e) < 0)
 		j->error = xstrdup(e.msg);
-	else if (port_load(&j->g->env, j->origin, &j->port, &e) < 0)
+	else if (port_load(&env, origin, &j->port, &e) < 0)
 		j->error = xstrdup(e.msg);
 	free(dir);
 	free(of);
@@ -468,6 +493,13 @@ centry_find(const centries *c, const char *origin)
 		}
 	}
 	return NULL;
+}
+
+/* The node key of a dependency: origin, or origin@flavor. */
+static char *
+dep_key(const char *origin, const char *flavor)
+{
+	return flavor && *flavor ? xasprintf("%s@%s", origin, flavor) : xstrdup(origin);
 }
 
 static void
@@ -501,6 +533,7 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 		snprintf(n->files_hash, sizeof(n->files_hash), "%s", c->hash);
 		n->pkgname = strcmp(c->pkgname, "-") ? xstrdup(c->pkgname) : NULL;
 		n->error = strcmp(c->error, "-") ? xstrdup(c->error) : NULL;
+		n->flavor = strcmp(c->flavor, "-") ? xstrdup(c->flavor) : NULL;
 		for (char *l = c->deps, *nl; l && *l; l = nl + 1) {
 			char *f[6], *line;
 			int nf = 0;
@@ -514,6 +547,7 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 				*s++ = '\0';
 			}
 			if (nf == 6) {
+				/* f[2] is already the node key (origin@flavor) */
 				struct graph_node *to = node_get(g, f[2]);
 				n = graph_find(g, j->origin);	/* node_get may rehash */
 				add_edge(n, to, (enum port_dep_type)atoi(f[1]), f[4][0] == '1',
@@ -533,6 +567,7 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 		return;
 	}
 	n->pkgname = xstrdup(j->port->pkgname);
+	n->flavor = j->port->flavor ? xstrdup(j->port->flavor) : NULL;
 	/* The port's own deps, then its subpackages' (the framework checks
 	 * those too before it builds). */
 	for (size_t s = 0; s < j->port->pkgs.n; s++) {
@@ -540,11 +575,14 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 		size_t dn = s == 0 ? j->port->deps.n : j->port->pkgs.v[s].deps.n;
 		for (size_t k = 0; k < dn; k++) {
 			const struct port_dep *d = &dv[k];
-			struct graph_node *to = node_get(g, d->origin);
+			char *key = dep_key(d->origin, d->flavor);
+			struct graph_node *to = node_get(g, key);
 			n = graph_find(g, j->origin);
 			add_edge(n, to, d->type, d->implicit, d->pattern, d->flavor);
 			if (!(to->flags & GRAPH_EVALUATED))
-				vec_push(queue, xstrdup(d->origin));
+				vec_push(queue, key);
+			else
+				free(key);
 		}
 	}
 	port_free(j->port);
@@ -553,6 +591,58 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 
 static int
 check_missing_and_cycles(struct graph *g, struct kerr *e);
+
+/*
+ * A dependency on origin@F where F is origin's default flavor is the same
+ * port as origin: point such edges at the plain node and retire the
+ * flavored one (GRAPH_ALIAS), so that a port is never scheduled twice.
+ */
+static void
+merge_default_flavors(struct graph *g)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		struct graph_node *n = g->nodes.v[i], *plain;
+		char *o, *at;
+		if ((at = strchr(n->origin, '@')) == NULL || !(n->flags & GRAPH_EVALUATED))
+			continue;
+		o = xstrndup(n->origin, (size_t)(at - n->origin));
+		plain = graph_find(g, o);
+		free(o);
+		if (plain && (plain->flags & GRAPH_EVALUATED) && plain->flavor &&
+		    strcmp(plain->flavor, at + 1) == 0) {
+			n->flags |= GRAPH_ALIAS;
+			n->alias = plain;
+			any = true;
+		}
+	}
+	if (!any)
+		return;
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		struct graph_node *n = g->nodes.v[i];
+		for (size_t k = 0; k < n->deps.n; k++)
+			if (n->deps.v[k].to->flags & GRAPH_ALIAS)
+				n->deps.v[k].to = n->deps.v[k].to->alias;
+		for (size_t k = 0; k < n->rdeps.n; k++)
+			if (n->rdeps.v[k].to->flags & GRAPH_ALIAS)
+				n->rdeps.v[k].to = n->rdeps.v[k].to->alias;
+	}
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		struct graph_node *n = g->nodes.v[i];
+		if (!(n->flags & GRAPH_ALIAS))
+			continue;
+		/* the alias's dependents now depend on the plain node */
+		for (size_t k = 0; k < n->rdeps.n; k++) {
+			struct graph_edge r = n->rdeps.v[k];
+			r.pattern = xstrdup(r.pattern);
+			r.flavor = r.flavor ? xstrdup(r.flavor) : NULL;
+			vec_push(&n->alias->rdeps, r);
+		}
+		edges_free(&n->rdeps);
+		edges_free(&n->deps);
+	}
+}
 
 int
 graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
@@ -584,7 +674,7 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 			if (gn && ((gn->flags & (GRAPH_EVALUATED | GRAPH_MISSING)) ||
 			    gn->mark == -1))
 				continue;
-			if (!(scanned && gn == NULL) && !is_port_dir(g->tree, queue.v[i])) {
+			if (!(scanned && gn == NULL) && !is_port_dir_key(g->tree, queue.v[i])) {
 				node_get(g, queue.v[i])->flags |= GRAPH_MISSING;
 				continue;
 			}
@@ -616,6 +706,7 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 		for (size_t i = 0; i < round.n; i++) {
 			absorb(g, &pool.jobs[i], &next);
 			free(pool.jobs[i].error);
+			free(pool.jobs[i].plain);
 			port_free(pool.jobs[i].port);
 		}
 		free(pool.jobs);
@@ -626,6 +717,7 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 	}
 	if (cache_write(g, e) < 0)
 		goto out;
+	merge_default_flavors(g);
 	for (size_t i = 0; i < g->nodes.n; i++) {
 		if (g->nodes.v[i]->error) {
 			kerr_set(e, "%s", g->nodes.v[i]->error);
@@ -749,7 +841,8 @@ check_missing_and_cycles(struct graph *g, struct kerr *e)
 		n->mark = 0;
 	}
 	for (size_t i = 0; i < g->nodes.n && rc == 0; i++)
-		if (g->nodes.v[i]->mark == 0 && !(g->nodes.v[i]->flags & GRAPH_MISSING))
+		if (g->nodes.v[i]->mark == 0 &&
+		    !(g->nodes.v[i]->flags & (GRAPH_MISSING | GRAPH_ALIAS)))
 			rc = dfs_cycle(g->nodes.v[i], &stack, e);
 	vec_free(&stack);
 	if (rc == 0)

@@ -69,11 +69,13 @@ ports_graph(struct kctx *k, const char *tree_name, char **origins, int n, bool d
 		cmd_fail(&e);
 		goto out;
 	}
-	for (int i = 0; i < n; i++)
-		vec_push(&roots, graph_find(&g, origins[i]));
+	for (int i = 0; i < n; i++) {
+		struct graph_node *r = graph_find(&g, origins[i]);
+		vec_push(&roots, (r->flags & GRAPH_ALIAS) ? r->alias : r);
+	}
 	if (n == 0)
 		for (size_t i = 0; i < g.nodes.n; i++)
-			if (!(g.nodes.v[i]->flags & GRAPH_MISSING))
+			if (!(g.nodes.v[i]->flags & (GRAPH_MISSING | GRAPH_ALIAS)))
 				vec_push(&roots, g.nodes.v[i]);
 	graph_closure(&g, roots.v, roots.n, GRAPH_ALL_DEPS, &out);
 	if (dot)
