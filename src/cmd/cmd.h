@@ -64,6 +64,8 @@ int cmd_jail(int argc, char **argv, struct kctx *k);
 int cmd_run(int argc, char **argv, struct kctx *k);
 int cmd_vm(int argc, char **argv, struct kctx *k);
 int cmd_image(int argc, char **argv, struct kctx *k);
+int cmd_ports(int argc, char **argv, struct kctx *k);
+int cmd_info(int argc, char **argv, struct kctx *k);
 int cmd_pkg(int argc, char **argv, struct kctx *k);
 
 #endif
