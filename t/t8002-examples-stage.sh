@@ -227,7 +227,7 @@ plist_expected "$PORTS/sysutils/colibri" -e 's!%%PORTDOCS%%!!g' \
     < "$W/rc" > "$W/want"
 staged "$STAGE" > "$W/got"
 check_plist "colibri (all four packages)" "$W/want" "$W/got"
-for sp in daemon tui smoke_agent; do
+for sp in daemon tui smoke-agent; do
 	n=$(grep -c "^@@$sp@@" "$PORTS/sysutils/colibri/pkg-plist")
 	[ "$n" -gt 0 ]
 	is "$?" 0 "colibri: pkg-plist gives subpackage $sp files"
