@@ -7,7 +7,9 @@
 #  - runs the staged programs: the daemon answers /health, `colibri health`,
 #    the smoke agent's exact lines, colibri-tui --once, wren against it.
 # The framework's own plist additions are emulated: install-rc-script
-# (USE_RC_SUBR), PORTDOCS, compress-man.  Option values are the defaults
+# (USE_RC_SUBR), PORTDOCS, compress-man.  When the kiln under test has
+# `kiln info`, the plists of kiln's port model are checked against the same
+# stages too (what the builder will package).  Option values are the defaults
 # (DOCS on, STATIC off, IPV6 on); libfeather is also built with STATIC on,
 # DOCS off, to check the %%STATIC%% / %%PORTDOCS%% lines.
 #
@@ -63,6 +65,31 @@ check_plist() {
 	is "$extra" "" "$name: nothing staged that the plist does not list"
 }
 
+# kiln_plist ORIGIN: the files of every package kiln's port model gives
+# ORIGIN (`kiln info --json`), relative to PREFIX, in the form staged()
+# prints; empty with status 1 when this kiln has no `info` yet.
+kiln_plist() {
+	"$KILN" info -p "$PORTS" "$1" --json > "$TMP/kp.json" 2>/dev/null || return 1
+	python3 - "$TMP/kp.json" "$PREFIX" <<'PY' | sort
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+prefix = sys.argv[2].rstrip("/") + "/"
+for p in d["packages"]:
+    for line in p["plist"]:
+        if re.match(r"@(owner|group|mode|comment|dir)\b", line) or not line.strip():
+            continue
+        m = re.match(r"@sample\s+(\S+)", line) or re.match(r"@\([^)]*\)\s+(\S+)", line)
+        if m:
+            line = m.group(1)
+        elif line.startswith("@"):
+            line = "UNHANDLED " + line
+        if line.startswith(prefix):
+            line = line[len(prefix):]
+        print(line)
+PY
+}
+have_kiln_info() { "$KILN" info -h >/dev/null 2>&1; }
+
 # --- devel/libfeather: USES=cmake (ninja, out of source, install/strip) ---
 W=$TMP/libfeather
 mkdir -p "$W"
@@ -98,6 +125,12 @@ plist_expected "$PORTS/devel/libfeather" -e 's!%%SHLIB_MAJOR%%!1!g' \
     </dev/null > "$W/want2"
 staged "$W/stage2" > "$W/got2"
 check_plist "libfeather (STATIC on, DOCS off)" "$W/want2" "$W/got2"
+if have_kiln_info; then
+	kiln_plist devel/libfeather > "$W/kiln"
+	check_plist "libfeather: kiln's plist (default options) vs the stage" "$W/kiln" "$W/got"
+else
+	echo "ok $((_t_n += 1)) # skip libfeather: kiln's plist vs the stage: this kiln has no 'info' command"
+fi
 FEATHER_LIB=$W/stage$PREFIX/lib
 
 # --- sysutils/wren: GNU_CONFIGURE + USES=gmake ---
@@ -143,6 +176,13 @@ grep -q '^PLIST_FILES=[[:space:]]*bin/wren \\$' "$PORTS/sysutils/wren/Makefile" 
 is "$?" 0 "wren: PLIST_FILES is what this test assumes"
 staged "$W/stage" > "$W/got"
 check_plist "wren" "$W/want" "$W/got"
+if have_kiln_info; then
+	# PORTDOCS are added by the framework at stage time, not in the model.
+	{ kiln_plist sysutils/wren; grep '^share/doc/' "$W/want"; } | sort > "$W/kiln"
+	check_plist "wren: kiln's plist + PORTDOCS vs the stage" "$W/kiln" "$W/got"
+else
+	echo "ok $((_t_n += 1)) # skip wren: kiln's plist vs the stage: this kiln has no 'info' command"
+fi
 WREN=$W/stage$PREFIX/bin/wren
 
 # --- sysutils/colibri: USES=cargo ---
@@ -227,6 +267,12 @@ plist_expected "$PORTS/sysutils/colibri" -e 's!%%PORTDOCS%%!!g' \
     < "$W/rc" > "$W/want"
 staged "$STAGE" > "$W/got"
 check_plist "colibri (all four packages)" "$W/want" "$W/got"
+if have_kiln_info; then
+	kiln_plist sysutils/colibri > "$W/kiln"
+	check_plist "colibri: kiln's plists of the four packages vs the stage" "$W/kiln" "$W/got"
+else
+	echo "ok $((_t_n += 1)) # skip colibri: kiln's plist vs the stage: this kiln has no 'info' command"
+fi
 for sp in daemon tui smoke-agent; do
 	n=$(grep -c "^@@$sp@@" "$PORTS/sysutils/colibri/pkg-plist")
 	[ "$n" -gt 0 ]
