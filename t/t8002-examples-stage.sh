@@ -341,16 +341,23 @@ printf 'port = 0\n' > "$TMP/bad.conf"
 fails 2 "a bad configuration is exit 2" "$B/colibri-daemon" --check-config --config "$TMP/bad.conf"
 is "$(cat "$TMP/err")" "colibri-daemon: $TMP/bad.conf:1: bad port \"0\"" "... naming FILE:LINE"
 
-# --- the rc.d scripts, run under a small stand-in for rc.subr ---
-# Only what these two scripts use (spec/ports.md 7.3): load_rc_config,
-# checkyesno, rc_flags from NAME_flags, run_rc_command with one*, start,
-# stop, status, start_cmd/stop_cmd, start_postcmd, extra_commands, pidfile
-# checks.  The scripts are installed from the stage with /etc/rc.subr,
-# /var/run and /var/log pointed into $TMP and PREFIX at the stage.
+# --- the rc.d scripts, run under rc.subr ---
+# kiln's own rc.subr for images (share/kiln/image/rc.subr) when this tree
+# has it, else a small stand-in with only what these two scripts use
+# (spec/ports.md 7.3): load_rc_config, checkyesno, rc_flags from
+# NAME_flags, run_rc_command with one*, start, stop, status,
+# start_cmd/stop_cmd, start_postcmd, extra_commands, pidfile checks.  The
+# scripts are installed from the stage with /etc/rc.subr, /var/run and
+# /var/log pointed into $TMP and PREFIX at the stage.
 RC=$TMP/rc
 mkdir -p "$RC/run" "$RC/log" "$RC/rc.d"
-cat > "$RC/rc.subr" <<'SUBR'
-load_rc_config() { [ -f "$RC_CONF" ] && . "$RC_CONF"; eval "rc_flags=\${${1}_flags:-}"; }
+if [ -f "$TOP/share/kiln/image/rc.subr" ]; then
+	cp "$TOP/share/kiln/image/rc.subr" "$RC/rc.subr"
+	echo "# rc.d scripts run under share/kiln/image/rc.subr"
+else
+	echo "# rc.d scripts run under the test's rc.subr stand-in (no share/kiln/image/rc.subr here)"
+	cat > "$RC/rc.subr" <<'SUBR'
+load_rc_config() { [ -f "$rc_conf_files" ] && . "$rc_conf_files"; eval "rc_flags=\${${1}_flags:-}"; }
 checkyesno() {
 	eval "_v=\${$1:-}"
 	case $_v in [Yy][Ee][Ss] | [Tt][Rr][Uu][Ee] | [Oo][Nn] | 1) return 0 ;; esac
@@ -391,6 +398,7 @@ run_rc_command() {
 	esac
 }
 SUBR
+fi
 for s in colibri_daemon colibri_smoke_agent; do
 	sed -e "s!^\\. /etc/rc\\.subr\$!. $RC/rc.subr!" -e "s!/var/run/!$RC/run/!g" \
 	    -e "s!/var/log/!$RC/log/!g" -e "s!$PREFIX/!$STAGE$PREFIX/!g" \
@@ -399,12 +407,12 @@ for s in colibri_daemon colibri_smoke_agent; do
 done
 # wren is another package's: here it comes from wren's stage.
 mkdir -p "$STAGE$PREFIX/bin" && cp "$WREN" "$STAGE$PREFIX/bin/wren"
-export RC_CONF="$RC/rc.conf"
+export rc_conf_files="$RC/rc.conf"
 RCPORT=$(free_port)
-printf 'colibri_daemon_port=%s\ncolibri_smoke_agent_addr=127.0.0.1:%s\n' "$RCPORT" "$RCPORT" > "$RC_CONF"
+printf 'colibri_daemon_port=%s\ncolibri_smoke_agent_addr=127.0.0.1:%s\n' "$RCPORT" "$RCPORT" > "$rc_conf_files"
 ok "rc.d: colibri_daemon start without _enable is refused politely" "$RC/rc.d/colibri_daemon" start
-like "$(cat "$TMP/out")" "^Cannot 'start' colibri_daemon\\. Set colibri_daemon_enable to YES" "... with rc.subr's hint"
-printf 'colibri_daemon_enable=YES\ncolibri_smoke_agent_enable=YES\ncolibri_smoke_agent_flags="--retries 5"\n' >> "$RC_CONF"
+like "$(cat "$TMP/out" "$TMP/err")" "^Cannot 'start' colibri_daemon\\. Set colibri_daemon_enable to YES" "... with rc.subr's hint"
+printf 'colibri_daemon_enable=YES\ncolibri_smoke_agent_enable=YES\ncolibri_smoke_agent_flags="--retries 5"\n' >> "$rc_conf_files"
 ok "rc.d: colibri_daemon start (daemonizes, then waits with wren for /health)" "$RC/rc.d/colibri_daemon" start
 RCPID=$(cat "$RC/run/colibri_daemon.pid" 2>/dev/null)
 [ -n "$RCPID" ] && at_exit "kill $RCPID"
