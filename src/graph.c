@@ -166,7 +166,8 @@ graph_scan(const char *tree, mk_words *origins, struct kerr *e)
 		free(cat);
 	}
 	closedir(d);
-	qsort(origins->v, origins->n, sizeof(*origins->v), cmp_str);
+	if (origins->n > 0)
+		qsort(origins->v, origins->n, sizeof(*origins->v), cmp_str);
 	return 0;
 }
 
@@ -188,7 +189,8 @@ sig_dir(struct sha256 *h, const char *path, int depth)
 			continue;
 		vec_push(&names, xstrdup(de->d_name));
 	}
-	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	if (names.n > 0)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
 	for (size_t i = 0; i < names.n; i++) {
 		struct stat st;
 		char buf[160];
