@@ -22,7 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define GRAPH_CACHE_VERSION "kiln-graph 1"
+#define GRAPH_CACHE_VERSION "kiln-graph 2"
 
 static uint32_t
 hash_str(const char *s)
@@ -69,6 +69,7 @@ graph_free(struct graph *g)
 		free(n->origin);
 		free(n->pkgname);
 		free(n->error);
+		free(n->flavor);
 		free(n);
 	}
 	vec_free(&g->nodes);
@@ -136,8 +137,12 @@ is_port_dir(const char *dir, const char *name)
 	return ok;
 }
 
-int
-graph_scan(const char *tree, mk_words *origins, struct kerr *e)
+/*
+ * Category/port directories.  check: only those with a Makefile (one stat
+ * each); otherwise every subdirectory, and the evaluation finds out.
+ */
+static int
+scan(const char *tree, mk_words *origins, bool check, struct kerr *e)
 {
 	DIR *d, *c;
 	struct dirent *de, *ce;
@@ -157,7 +162,9 @@ graph_scan(const char *tree, mk_words *origins, struct kerr *e)
 			while ((ce = readdir(c)) != NULL) {
 				if (ce->d_name[0] == '.')
 					continue;
-				if (is_port_dir(cat, ce->d_name))
+				if (check ? is_port_dir(cat, ce->d_name) :
+				    (ce->d_type == DT_DIR || ce->d_type == DT_UNKNOWN ||
+				    ce->d_type == DT_LNK))
 					vec_push(origins, xasprintf("%s/%s", de->d_name,
 					    ce->d_name));
 			}
@@ -171,17 +178,39 @@ graph_scan(const char *tree, mk_words *origins, struct kerr *e)
 	return 0;
 }
 
+/* is_port_dir for a node key (origin or origin@flavor). */
+static bool
+is_port_dir_key(const char *tree, const char *key)
+{
+	char *o = xstrdup(key), *at = strchr(o, '@');
+	bool ok;
+
+	if (at)
+		*at = '\0';
+	ok = is_port_dir(tree, o);
+	free(o);
+	return ok;
+}
+
+int
+graph_scan(const char *tree, mk_words *origins, struct kerr *e)
+{
+	return scan(tree, origins, true, e);
+}
+
 /* ---- stat signatures ---- */
 
-static void
+/* Hash the stat data of a directory tree; true when it holds a Makefile. */
+static bool
 sig_dir(struct sha256 *h, const char *path, int depth)
 {
 	DIR *d;
 	struct dirent *de;
 	mk_words names = VEC_INIT;
+	bool makefile = false;
 
 	if (depth > 8 || (d = opendir(path)) == NULL)
-		return;
+		return false;
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -201,6 +230,8 @@ sig_dir(struct sha256 *h, const char *path, int depth)
 			    st.st_mtim.tv_nsec, (unsigned long long)st.st_ino,
 			    (unsigned)st.st_mode);
 			sha256_update(h, buf, (size_t)n + 1);
+			if (S_ISREG(st.st_mode) && strcmp(names.v[i], "Makefile") == 0)
+				makefile = true;
 			if (S_ISDIR(st.st_mode)) {
 				char *sub = path_join(path, names.v[i]);
 				sig_dir(h, sub, depth + 1);
@@ -210,9 +241,11 @@ sig_dir(struct sha256 *h, const char *path, int depth)
 	}
 	closedir(d);
 	mk_words_free(&names);
+	return makefile;
 }
 
-static void
+/* The stat signature of a port; false when the directory has no Makefile. */
+static bool
 port_sig(const struct graph *g, const char *origin, char hex[SHA256_HEX_LEN + 1])
 {
 	struct sha256 h;
@@ -220,8 +253,10 @@ port_sig(const struct graph *g, const char *origin, char hex[SHA256_HEX_LEN + 1]
 	char *of = port_options_file(g->env.options_dir, origin);
 	struct stat st;
 
+	bool ok;
+
 	sha256_init(&h);
-	sig_dir(&h, dir, 0);
+	ok = sig_dir(&h, dir, 0);
 	if (of && g->options_exist && stat(of, &st) == 0) {
 		char buf[96];
 		int n = snprintf(buf, sizeof(buf), "options/%lld/%lld.%ld",
@@ -232,12 +267,13 @@ port_sig(const struct graph *g, const char *origin, char hex[SHA256_HEX_LEN + 1]
 	sha256_final_hex(&h, hex);
 	free(dir);
 	free(of);
+	return ok;
 }
 
 /* ---- the cache ---- */
 
 struct centry {
-	char *origin, *sig, *hash, *pkgname, *error;
+	char *origin, *sig, *hash, *pkgname, *error, *flavor;
 	char *deps;	/* the D lines, raw */
 };
 typedef VEC(struct centry) centries;
@@ -287,7 +323,7 @@ cache_read(const struct graph *g, centries *out)
 	    strcmp(line + strlen(GRAPH_CACHE_VERSION) + 1, eh) != 0)
 		goto out;
 	for (line = nl + 1; *line; line = nl + 1) {
-		char *f[6];
+		char *f[7];
 		int nf = 0;
 		if ((nl = strchr(line, '\n')) == NULL)
 			break;
@@ -303,17 +339,17 @@ cache_read(const struct graph *g, centries *out)
 		}
 		if (line[0] != 'P')
 			continue;
-		for (char *c = line; nf < 6; ) {
+		for (char *c = line; nf < 7; ) {
 			f[nf++] = c;
 			c = strchr(c, '\t');
 			if (c == NULL)
 				break;
 			*c++ = '\0';
 		}
-		if (nf != 6)
+		if (nf != 7)
 			continue;
 		vec_push(out, ((struct centry){ xstrdup(f[1]), xstrdup(f[2]),
-		    xstrdup(f[3]), xstrdup(f[4]), xstrdup(f[5]), NULL }));
+		    xstrdup(f[3]), xstrdup(f[4]), xstrdup(f[6]), xstrdup(f[5]), NULL }));
 		cur = &out->v[out->n - 1];
 	}
 out:
@@ -328,6 +364,7 @@ centries_free(centries *c)
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->v[i].origin); free(c->v[i].sig); free(c->v[i].hash);
 		free(c->v[i].pkgname); free(c->v[i].error); free(c->v[i].deps);
+		free(c->v[i].flavor);
 	}
 	vec_free(c);
 }
@@ -357,8 +394,9 @@ cache_write(const struct graph *g, struct kerr *e)
 		const struct graph_node *n = g->nodes.v[i];
 		if (!(n->flags & GRAPH_EVALUATED))
 			continue;
-		strbuf_addf(&sb, "P\t%s\t%s\t%s\t%s\t", n->origin, n->sig, n->files_hash,
-		    n->pkgname ? n->pkgname : "-");
+		strbuf_addf(&sb, "P\t%s\t%s\t%s\t%s\t%s\t", n->origin, n->sig,
+		    n->files_hash, n->pkgname ? n->pkgname : "-",
+		    n->flavor ? n->flavor : "-");
 		if (n->error)
 			oneline(&sb, n->error);
 		else
@@ -390,6 +428,8 @@ struct job {
 	struct port *port;
 	char *error;
 	bool from_cache;
+	bool not_a_port;	/* no Makefile: a scanned directory that is no port */
+	char *plain;		/* origin without @flavor, owned */
 };
 
 struct pool {
@@ -402,18 +442,28 @@ static void
 run_job(struct job *j)
 {
 	struct kerr e;
-	char *dir, *of;
+	char *dir, *of, *origin = xstrdup(j->origin), *at = strchr(origin, '@');
+	struct port_env env = j->g->env;
 
-	port_sig(j->g, j->origin, j->sig);
+	/* "category/name@flavor" evaluates that flavor of the port */
+	if (at) {
+		*at = '\0';
+		env.flavor = at + 1;
+	}
+	j->plain = origin;
+	if (!port_sig(j->g, origin, j->sig)) {
+		j->not_a_port = true;
+		return;
+	}
 	if (j->cached && strcmp(j->cached->sig, j->sig) == 0) {
 		j->from_cache = true;
 		return;
 	}
-	dir = path_join(j->g->tree, j->origin);
-	of = port_options_file(j->g->env.options_dir, j->origin);
+	dir = path_join(j->g->tree, origin);
+	of = port_options_file(j->g->env.options_dir, origin);
 	if (port_files_hash(dir, of, j->hash, &e) < 0)
 		j->error = xstrdup(e.msg);
-	else if (port_load(&j->g->env, j->origin, &j->port, &e) < 0)
+	else if (port_load(&env, origin, &j->port, &e) < 0)
 		j->error = xstrdup(e.msg);
 	free(dir);
 	free(of);
@@ -445,6 +495,13 @@ centry_find(const centries *c, const char *origin)
 	return NULL;
 }
 
+/* The node key of a dependency: origin, or origin@flavor. */
+static char *
+dep_key(const char *origin, const char *flavor)
+{
+	return flavor && *flavor ? xasprintf("%s@%s", origin, flavor) : xstrdup(origin);
+}
+
 static void
 add_edge(struct graph_node *from, struct graph_node *to, enum port_dep_type t,
     bool implicit, const char *pattern, const char *flavor)
@@ -463,6 +520,10 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 {
 	struct graph_node *n = node_get(g, j->origin);
 
+	if (j->not_a_port) {
+		n->flags |= GRAPH_MISSING;
+		return;
+	}
 	memcpy(n->sig, j->sig, sizeof(n->sig));
 	n->flags |= GRAPH_EVALUATED;
 	if (j->from_cache) {
@@ -472,6 +533,7 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 		snprintf(n->files_hash, sizeof(n->files_hash), "%s", c->hash);
 		n->pkgname = strcmp(c->pkgname, "-") ? xstrdup(c->pkgname) : NULL;
 		n->error = strcmp(c->error, "-") ? xstrdup(c->error) : NULL;
+		n->flavor = strcmp(c->flavor, "-") ? xstrdup(c->flavor) : NULL;
 		for (char *l = c->deps, *nl; l && *l; l = nl + 1) {
 			char *f[6], *line;
 			int nf = 0;
@@ -485,6 +547,7 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 				*s++ = '\0';
 			}
 			if (nf == 6) {
+				/* f[2] is already the node key (origin@flavor) */
 				struct graph_node *to = node_get(g, f[2]);
 				n = graph_find(g, j->origin);	/* node_get may rehash */
 				add_edge(n, to, (enum port_dep_type)atoi(f[1]), f[4][0] == '1',
@@ -504,6 +567,7 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 		return;
 	}
 	n->pkgname = xstrdup(j->port->pkgname);
+	n->flavor = j->port->flavor ? xstrdup(j->port->flavor) : NULL;
 	/* The port's own deps, then its subpackages' (the framework checks
 	 * those too before it builds). */
 	for (size_t s = 0; s < j->port->pkgs.n; s++) {
@@ -511,11 +575,14 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 		size_t dn = s == 0 ? j->port->deps.n : j->port->pkgs.v[s].deps.n;
 		for (size_t k = 0; k < dn; k++) {
 			const struct port_dep *d = &dv[k];
-			struct graph_node *to = node_get(g, d->origin);
+			char *key = dep_key(d->origin, d->flavor);
+			struct graph_node *to = node_get(g, key);
 			n = graph_find(g, j->origin);
 			add_edge(n, to, d->type, d->implicit, d->pattern, d->flavor);
 			if (!(to->flags & GRAPH_EVALUATED))
-				vec_push(queue, xstrdup(d->origin));
+				vec_push(queue, key);
+			else
+				free(key);
 		}
 	}
 	port_free(j->port);
@@ -524,6 +591,58 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 
 static int
 check_missing_and_cycles(struct graph *g, struct kerr *e);
+
+/*
+ * A dependency on origin@F where F is origin's default flavor is the same
+ * port as origin: point such edges at the plain node and retire the
+ * flavored one (GRAPH_ALIAS), so that a port is never scheduled twice.
+ */
+static void
+merge_default_flavors(struct graph *g)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		struct graph_node *n = g->nodes.v[i], *plain;
+		char *o, *at;
+		if ((at = strchr(n->origin, '@')) == NULL || !(n->flags & GRAPH_EVALUATED))
+			continue;
+		o = xstrndup(n->origin, (size_t)(at - n->origin));
+		plain = graph_find(g, o);
+		free(o);
+		if (plain && (plain->flags & GRAPH_EVALUATED) && plain->flavor &&
+		    strcmp(plain->flavor, at + 1) == 0) {
+			n->flags |= GRAPH_ALIAS;
+			n->alias = plain;
+			any = true;
+		}
+	}
+	if (!any)
+		return;
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		struct graph_node *n = g->nodes.v[i];
+		for (size_t k = 0; k < n->deps.n; k++)
+			if (n->deps.v[k].to->flags & GRAPH_ALIAS)
+				n->deps.v[k].to = n->deps.v[k].to->alias;
+		for (size_t k = 0; k < n->rdeps.n; k++)
+			if (n->rdeps.v[k].to->flags & GRAPH_ALIAS)
+				n->rdeps.v[k].to = n->rdeps.v[k].to->alias;
+	}
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		struct graph_node *n = g->nodes.v[i];
+		if (!(n->flags & GRAPH_ALIAS))
+			continue;
+		/* the alias's dependents now depend on the plain node */
+		for (size_t k = 0; k < n->rdeps.n; k++) {
+			struct graph_edge r = n->rdeps.v[k];
+			r.pattern = xstrdup(r.pattern);
+			r.flavor = r.flavor ? xstrdup(r.flavor) : NULL;
+			vec_push(&n->alias->rdeps, r);
+		}
+		edges_free(&n->rdeps);
+		edges_free(&n->deps);
+	}
+}
 
 int
 graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
@@ -534,7 +653,7 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 	bool scanned = origins == NULL || n == 0;	/* first round: all exist */
 
 	if (origins == NULL || n == 0) {
-		if (graph_scan(g->tree, &all, e) < 0)
+		if (scan(g->tree, &all, false, e) < 0)
 			goto out;
 		for (size_t i = 0; i < all.n; i++)
 			vec_push(&queue, xstrdup(all.v[i]));
@@ -555,7 +674,7 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 			if (gn && ((gn->flags & (GRAPH_EVALUATED | GRAPH_MISSING)) ||
 			    gn->mark == -1))
 				continue;
-			if (!(scanned && gn == NULL) && !is_port_dir(g->tree, queue.v[i])) {
+			if (!(scanned && gn == NULL) && !is_port_dir_key(g->tree, queue.v[i])) {
 				node_get(g, queue.v[i])->flags |= GRAPH_MISSING;
 				continue;
 			}
@@ -587,6 +706,7 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 		for (size_t i = 0; i < round.n; i++) {
 			absorb(g, &pool.jobs[i], &next);
 			free(pool.jobs[i].error);
+			free(pool.jobs[i].plain);
 			port_free(pool.jobs[i].port);
 		}
 		free(pool.jobs);
@@ -597,6 +717,7 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 	}
 	if (cache_write(g, e) < 0)
 		goto out;
+	merge_default_flavors(g);
 	for (size_t i = 0; i < g->nodes.n; i++) {
 		if (g->nodes.v[i]->error) {
 			kerr_set(e, "%s", g->nodes.v[i]->error);
@@ -720,7 +841,8 @@ check_missing_and_cycles(struct graph *g, struct kerr *e)
 		n->mark = 0;
 	}
 	for (size_t i = 0; i < g->nodes.n && rc == 0; i++)
-		if (g->nodes.v[i]->mark == 0 && !(g->nodes.v[i]->flags & GRAPH_MISSING))
+		if (g->nodes.v[i]->mark == 0 &&
+		    !(g->nodes.v[i]->flags & (GRAPH_MISSING | GRAPH_ALIAS)))
 			rc = dfs_cycle(g->nodes.v[i], &stack, e);
 	vec_free(&stack);
 	if (rc == 0)

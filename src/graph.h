@@ -11,8 +11,11 @@
  *
  * Cache file (DIR/graph-<sha256 of the tree path>), one text record per
  * port, tab-separated, written atomically:
- *	P <origin> <stat signature> <files hash> <pkgname> <error or ->
- *	D <type> <origin> <flavor or -> <implicit 0|1> <pattern>
+ *	P <key> <stat signature> <files hash> <pkgname> <flavor or -> <error or ->
+ *	D <type> <key> <flavor or -> <implicit 0|1> <pattern>
+ * A node's key is its origin, or origin@flavor for a dependency that names
+ * a flavor; origin@F where F is the default flavor becomes an alias of the
+ * plain node (GRAPH_ALIAS) once both are known.
  * The stat signature hashes names, sizes, mtimes and inodes of the port's
  * files (and its options file); when it matches, the files hash and the
  * metadata are reused without reading the files.  A header line
@@ -42,9 +45,12 @@ struct graph_edge {
 #define GRAPH_EVALUATED	1u	/* metadata present (from a run or the cache) */
 #define GRAPH_FROM_CACHE 2u
 #define GRAPH_MISSING	4u	/* referenced but not in the tree */
+#define GRAPH_ALIAS	8u	/* origin@F where F is origin's default: see alias */
 
 struct graph_node {
-	char *origin;		/* owned */
+	char *origin;		/* the key: origin, or origin@flavor; owned */
+	char *flavor;		/* the flavor evaluated, or NULL; owned */
+	struct graph_node *alias;	/* GRAPH_ALIAS: the plain node to use */
 	char *pkgname;		/* owned, or NULL when evaluation failed */
 	char *error;		/* evaluation error, owned, or NULL */
 	char files_hash[SHA256_HEX_LEN + 1];

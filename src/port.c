@@ -227,11 +227,8 @@ load_deps(struct port *p, struct fw *f, const char *suffix, void *vec,
 
 /* ---- distinfo, sites, distfiles ---- */
 
-struct dinfo {
-	char *path, *sha256;
-	int64_t size;
-};
-typedef VEC(struct dinfo) dinfos;
+typedef port_distinfo dinfos;
+#define dinfo port_distinfo_entry
 
 static struct dinfo *
 dinfo_get(dinfos *v, const char *path)
@@ -243,17 +240,43 @@ dinfo_get(dinfos *v, const char *path)
 	return &v->v[v->n - 1];
 }
 
+void
+port_distinfo_free(port_distinfo *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].path);
+		free(d->v[i].sha256);
+	}
+	vec_free(d);
+}
+
 static int
 parse_distinfo(const char *file, const char *display, dinfos *out, struct kerr *e)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *line, *save = NULL;
-	int lineno = 0, rc = -1;
+	int rc;
 
 	if (strbuf_read_file(&sb, file) < 0) {
 		strbuf_release(&sb);
 		return errno == ENOENT ? 0 : kerr_errno(e, "%s", display);
 	}
+	rc = port_distinfo_parse(sb.buf, sb.len, display, out, e);
+	strbuf_release(&sb);
+	return rc;
+}
+
+int
+port_distinfo_parse(const char *text, size_t len, const char *display,
+    port_distinfo *out, struct kerr *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *line, *save = NULL;
+	int lineno = 0, rc = -1;
+
+	if (memchr(text, '\0', len)) {
+		return kerr_set(e, "%s: contains a NUL byte", display);
+	}
+	strbuf_add(&sb, text, len);
 	for (char *p = sb.buf; p; ) {
 		char *nl = strchr(p, '\n');
 		char alg[32], path[4096], val[256], extra;
@@ -957,11 +980,7 @@ build_model(struct port *p, struct fw *f, struct kerr *e)
 		goto out;
 	rc = err ? -1 : 0;
 out:
-	for (size_t i = 0; i < di.n; i++) {
-		free(di.v[i].path);
-		free(di.v[i].sha256);
-	}
-	vec_free(&di);
+	port_distinfo_free(&di);
 	return rc;
 }
 

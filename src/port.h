@@ -171,6 +171,21 @@ bool port_option_on(const struct port *p, const char *name);
 int port_files_hash(const char *dir, const char *options_file,
     char hex[SHA256_HEX_LEN + 1], struct kerr *e);
 
+/*
+ * distinfo (spec/ports.md §5): "TIMESTAMP = N", "SHA256 (path) = hex",
+ * "SIZE (path) = bytes"; other algorithms are ignored, anything else is an
+ * error "DISPLAY:LINE: ...".  Entries are appended to *out (free with
+ * port_distinfo_free); size is -1 and sha256 NULL when not given.
+ */
+struct port_distinfo_entry {
+	char *path, *sha256;	/* owned */
+	int64_t size;
+};
+typedef VEC(struct port_distinfo_entry) port_distinfo;
+int port_distinfo_parse(const char *text, size_t len, const char *display,
+    port_distinfo *out, struct kerr *e);
+void port_distinfo_free(port_distinfo *d);
+
 /* The model as JSON (what `kiln info --json` prints). */
 void port_to_json(const struct port *p, struct strbuf *out);
 

@@ -6,6 +6,7 @@
 #include "graph.h"
 #include "port.h"
 #include "ports_tree.h"
+#include "util/lock.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -68,11 +69,13 @@ ports_graph(struct kctx *k, const char *tree_name, char **origins, int n, bool d
 		cmd_fail(&e);
 		goto out;
 	}
-	for (int i = 0; i < n; i++)
-		vec_push(&roots, graph_find(&g, origins[i]));
+	for (int i = 0; i < n; i++) {
+		struct graph_node *r = graph_find(&g, origins[i]);
+		vec_push(&roots, (r->flags & GRAPH_ALIAS) ? r->alias : r);
+	}
 	if (n == 0)
 		for (size_t i = 0; i < g.nodes.n; i++)
-			if (!(g.nodes.v[i]->flags & GRAPH_MISSING))
+			if (!(g.nodes.v[i]->flags & (GRAPH_MISSING | GRAPH_ALIAS)))
 				vec_push(&roots, g.nodes.v[i]);
 	graph_closure(&g, roots.v, roots.n, GRAPH_ALL_DEPS, &out);
 	if (dot)
@@ -125,6 +128,23 @@ out:
 	return rc;
 }
 
+static int
+ports_change(struct kctx *k, char action, const char *name, const char *method,
+    const char *path, const char *url, const char *branch)
+{
+	struct kerr e;
+	int rc;
+
+	if (action == 'c')
+		rc = ports_tree_create(&k->conf, name, method ? method : "git", path,
+		    url, branch, &e);
+	else if (action == 'u')
+		rc = ports_tree_update(&k->conf, name, &e);
+	else
+		rc = ports_tree_delete(&k->conf, name, &e);
+	return rc < 0 ? cmd_fail(&e) : EXIT_OK;
+}
+
 int
 cmd_ports(int argc, char **argv, struct kctx *k)
 {
@@ -166,22 +186,22 @@ cmd_ports(int argc, char **argv, struct kctx *k)
 	}
 	if (optind != argc)
 		return cmd_usage(k);
-	switch (action) {
-	case 'c':
-		if (name == NULL)
-			return cmd_usage(k);
-		if (ports_tree_create(&k->conf, name, method ? method : "git", path, url,
-		    branch, &e) < 0)
+	if ((action == 'c' || action == 'u' || action == 'd') && name != NULL) {
+		/* one command at a time changes a tree's registration */
+		struct lock l = { -1, NULL };
+		char *area = xasprintf("ports-%s", name);
+		int rc;
+		if (conf_lock_area(&k->conf, area, action == 'c' ? "kiln ports -c" :
+		    action == 'u' ? "kiln ports -u" : "kiln ports -d", &l, &e) < 0) {
+			free(area);
 			return cmd_fail(&e);
-		return EXIT_OK;
-	case 'u':
-		if (name == NULL)
-			return cmd_usage(k);
-		return ports_tree_update(&k->conf, name, &e) < 0 ? cmd_fail(&e) : EXIT_OK;
-	case 'd':
-		if (name == NULL)
-			return cmd_usage(k);
-		return ports_tree_delete(&k->conf, name, &e) < 0 ? cmd_fail(&e) : EXIT_OK;
+		}
+		free(area);
+		rc = ports_change(k, action, name, method, path, url, branch);
+		lock_release(&l);
+		return rc;
+	}
+	switch (action) {
 	case 'l': {
 		struct ports_tree *t;
 		size_t n;
@@ -279,6 +299,9 @@ cmd_info(int argc, char **argv, struct kctx *k)
 		rc = cmd_fail(&e);
 		goto out;
 	}
+	/* .warning and .info lines of the Makefile */
+	for (size_t i = 0; i < mk_nwarnings(p->mk); i++)
+		fprintf(stderr, "kiln: warning: %s\n", mk_warning_at(p->mk, i));
 	if (vars.n) {
 		struct strbuf sb = STRBUF_INIT;
 		for (size_t i = 0; i < vars.n; i++) {
