@@ -25,6 +25,13 @@ const struct cmd kiln_commands[] = {
 	  "print the effective configuration and where each value came from",
 	  "kiln config [--json]\n"
 	  "  --json    print a JSON object: {\"file\": ..., \"keys\": {KEY: {value, origin}}}" },
+	{ "status", cmd_status, CMD_CONF,
+	  "show the state of a bulk build (the latest by default)",
+	  "kiln status [-j JAIL -p PORTS] [BUILD] [--json]\n"
+	  "  -j JAIL   the bulk's jail (default: main)\n"
+	  "  -p PORTS  the bulk's ports tree (default: default)\n"
+	  "  BUILD     a build name under logs/bulk/JAIL-PORTS/ (default: latest)\n"
+	  "  --json    print the status.json snapshot" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

@@ -60,5 +60,6 @@ const struct cmd *cmd_find(const char *name);
 int cmd_help(int argc, char **argv, struct kctx *k);
 int cmd_version(int argc, char **argv, struct kctx *k);
 int cmd_config(int argc, char **argv, struct kctx *k);
+int cmd_status(int argc, char **argv, struct kctx *k);
 
 #endif
