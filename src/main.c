@@ -32,6 +32,37 @@ const struct cmd kiln_commands[] = {
 	  "  -p PORTS  the bulk's ports tree (default: default)\n"
 	  "  BUILD     a build name under logs/bulk/JAIL-PORTS/ (default: latest)\n"
 	  "  --json    print the status.json snapshot" },
+	{ "jail", cmd_jail, CMD_CONF | CMD_BASEFS,
+	  "create, list, inspect, update and delete build jails",
+	  "kiln jail -c -j NAME -m host|null|tar|debootstrap [-v VERSION] [-M PATH] [-a ARCH]\n"
+	  "       kiln jail -l [--json] | -i -j NAME [--json] | -u -j NAME | -d -j NAME\n"
+	  "  -c          create jail NAME with method -m:\n"
+	  "                host         read-only view of this machine's /usr, /etc (+ /bin, /lib... links)\n"
+	  "                null -M DIR  an existing root tree, used in place\n"
+	  "                tar -M FILE  a rootfs tarball, unpacked\n"
+	  "                debootstrap -v SUITE [-a ARCH]  a Debian minbase tree\n"
+	  "  -l          list jails (--json: an array of objects)\n"
+	  "  -i          show one jail: method, version, arch, ABI, identity\n"
+	  "  -u          update: re-run the method (the old tree stays until the new one is done)\n"
+	  "  -d          delete (null's directory is not touched)\n"
+	  "  -v VERSION  debootstrap's suite; a label for the other methods\n"
+	  "See kiln-jail(8)." },
+	{ "run", cmd_run, CMD_ROOT | CMD_CONF | CMD_BASEFS,
+	  "run one command in a fresh sandbox of a jail",
+	  "kiln run -j JAIL [-n] [--memory SIZE] [--pids N] [--timeout SEC] [--nohang SEC]\n"
+	  "       [--ro HOSTPATH[:PATH]] [--rw HOSTPATH[:PATH]] [--uid UID] [--gid GID]\n"
+	  "       [--files N] [--cpus LIST] [--tmpfs-size SIZE] [--cwd DIR] [-e VAR=VALUE] -- CMD [ARG...]\n"
+	  "  -n              network on (default: off, only lo)\n"
+	  "  --memory SIZE   memory limit, tmpfs included (default MAX_MEMORY; plain number = MiB)\n"
+	  "  --pids N        process limit\n"
+	  "  --timeout SEC   wall-clock limit        --nohang SEC  no-output limit\n"
+	  "  --ro/--rw       bind a host path read-only / read-write (at PATH, default the same path)\n"
+	  "  --uid/--gid     run as this uid/gid (default 0: root with a reduced capability set)\n"
+	  "  --files N       open-files limit (default MAX_FILES)\n"
+	  "exit status: the command's; 128+N killed by signal N; 120 the sandbox failed;\n"
+	  "  123 memory limit hit; 124 wall-clock limit hit; 125 no-output limit hit;\n"
+	  "  126 not executable; 127 not found.  A limit hit is also one line on stderr.\n"
+	  "See kiln-jail(8)." },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

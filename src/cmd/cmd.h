@@ -61,5 +61,7 @@ int cmd_help(int argc, char **argv, struct kctx *k);
 int cmd_version(int argc, char **argv, struct kctx *k);
 int cmd_config(int argc, char **argv, struct kctx *k);
 int cmd_status(int argc, char **argv, struct kctx *k);
+int cmd_jail(int argc, char **argv, struct kctx *k);
+int cmd_run(int argc, char **argv, struct kctx *k);
 
 #endif

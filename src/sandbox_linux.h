@@ -1,0 +1,44 @@
+/*
+ * sandbox_linux.h: what sandbox_linux.c needs from sandbox_cg_linux.c
+ * (cgroups v1/v2, the cgroup reaper, the sweep of stale cgroups).  Private
+ * to the Linux sandbox backend; other modules use sandbox.h.
+ */
+#ifndef KILN_SANDBOX_LINUX_H
+#define KILN_SANDBOX_LINUX_H
+
+#include "util/kerr.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SBCG_MAX 4
+
+/* The cgroups of one sandbox instance. */
+struct sbcg {
+	bool v2;		/* the unified hierarchy holds memory and pids */
+	int n;			/* created directories */
+	char *dir[SBCG_MAX];	/* owned; the init joins each (cgroup.procs) */
+	char *procs[SBCG_MAX];	/* owned: DIR/cgroup.procs */
+	const char *mem;	/* borrowed from dir[]: memory cgroup, or NULL */
+	const char *pids;	/* borrowed from dir[]: pids cgroup, or NULL */
+};
+
+struct sbcg_counters {
+	uint64_t oom_kills;	/* processes the OOM killer killed in it */
+	uint64_t pids_max;	/* forks refused by pids.max */
+	uint64_t peak;		/* peak memory, bytes */
+};
+
+/*
+ * Create the cgroups of one instance: memory always when a memory
+ * controller exists (for the peak), with memory_max when not 0; pids when
+ * pids_max; cpuset when cpus.  Registers them with the reaper.  0 or -1
+ * (nothing left behind).
+ */
+int sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
+    const char *cpus, struct kerr *e);
+void sbcg_read(const struct sbcg *cg, struct sbcg_counters *c);
+/* Remove the (empty) cgroups and unregister them; frees cg's strings. */
+int sbcg_destroy(struct sbcg *cg, struct kerr *e);
+
+#endif
