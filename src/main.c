@@ -63,6 +63,9 @@ const struct cmd kiln_commands[] = {
 	  "  123 memory limit hit; 124 wall-clock limit hit; 125 no-output limit hit;\n"
 	  "  126 not executable; 127 not found.  A limit hit is also one line on stderr.\n"
 	  "See kiln-jail(8)." },
+	{ "pkg", cmd_pkg, 0, "create packages, index repositories, manage packages",
+	  "kiln pkg [-r ROOT] [-R REPOS_DIR] [-o KEY=VALUE] VERB [ARGS]\n"
+	  "  verbs: create, repo, version -t (kiln pkg -h lists all)" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

@@ -63,5 +63,6 @@ int cmd_config(int argc, char **argv, struct kctx *k);
 int cmd_status(int argc, char **argv, struct kctx *k);
 int cmd_jail(int argc, char **argv, struct kctx *k);
 int cmd_run(int argc, char **argv, struct kctx *k);
+int cmd_pkg(int argc, char **argv, struct kctx *k);
 
 #endif
