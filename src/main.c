@@ -66,6 +66,20 @@ const struct cmd kiln_commands[] = {
 	{ "pkg", cmd_pkg, 0, "create packages, index repositories, manage packages",
 	  "kiln pkg [-r ROOT] [-R REPOS_DIR] [-o KEY=VALUE] VERB [ARGS]\n"
 	  "  verbs: create, repo, version -t (kiln pkg -h lists all)" },
+	{ "ports", cmd_ports, CMD_CONF | CMD_BASEFS,
+	  "register, list, update and delete ports trees; print a tree's dependency graph",
+	  "kiln ports -c -p NAME -m null -M PATH | -c -p NAME -m git -U URL [-B BRANCH]\n"
+	  "       kiln ports -l [--json] | -u -p NAME | -d -p NAME\n"
+	  "       kiln ports -p NAME|PATH --graph [--dot | --json] [ORIGIN...]\n"
+	  "  -c/-l/-u/-d  create, list, update (git pull), delete (a null tree's files stay)\n"
+	  "  --graph      evaluate the tree (or ORIGINs and their dependencies) and print\n"
+	  "               each port with its typed dependencies, dependencies first" },
+	{ "info", cmd_info, CMD_CONF,
+	  "print a port's variables (like make -V) or its whole model",
+	  "kiln info -p NAME|PATH [-F FLAVOR] ORIGIN [-V VAR]... [--json]\n"
+	  "  -V VAR   print VAR's final value, one line per -V\n"
+	  "  --json   the port's model: versions, deps by type, distfiles, options,\n"
+	  "           packages with their plists" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

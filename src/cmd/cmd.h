@@ -64,5 +64,7 @@ int cmd_status(int argc, char **argv, struct kctx *k);
 int cmd_jail(int argc, char **argv, struct kctx *k);
 int cmd_run(int argc, char **argv, struct kctx *k);
 int cmd_pkg(int argc, char **argv, struct kctx *k);
+int cmd_ports(int argc, char **argv, struct kctx *k);
+int cmd_info(int argc, char **argv, struct kctx *k);
 
 #endif

@@ -1,0 +1,317 @@
+/*
+ * kiln ports: register, list, update and delete ports trees, and print a
+ * tree's dependency graph.  kiln info: one port's variables or model.
+ */
+#include "cmd/cmd.h"
+#include "graph.h"
+#include "port.h"
+#include "ports_tree.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int
+jobs_from_conf(const struct kctx *k)
+{
+	long long n = conf_get_int(&k->conf, "PREPARE_PARALLEL_JOBS", 0);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n > 0)
+		return (int)(n > 256 ? 256 : n);
+	return cpus > 0 ? (int)(cpus + cpus / 4) : 1;
+}
+
+static void
+port_env_from(const struct kctx *k, struct port_env *env, char **optdir)
+{
+	memset(env, 0, sizeof(*env));
+	*optdir = conf_path(&k->conf, "options");
+	env->options_dir = *optdir;
+	env->site_override = getenv("MASTER_SITE_OVERRIDE");
+}
+
+static void
+print_edges(const struct graph_node *n, bool dot)
+{
+	for (size_t i = 0; i < n->deps.n; i++) {
+		const struct graph_edge *d = &n->deps.v[i];
+		if (dot)
+			printf("  \"%s\" -> \"%s\" [label=\"%s\"];\n", n->origin,
+			    d->to->origin, port_dep_type_name(d->type));
+		else
+			printf("  %s %s%s\n", port_dep_type_name(d->type), d->to->origin,
+			    d->implicit ? " (implicit)" : "");
+	}
+}
+
+static int
+ports_graph(struct kctx *k, const char *tree_name, char **origins, int n, bool dot,
+    bool json)
+{
+	struct kerr e;
+	char *dir = NULL, *cache = NULL, *optdir = NULL;
+	struct port_env env;
+	struct graph g;
+	graph_nodes roots = VEC_INIT, out = VEC_INIT;
+	int rc = EXIT_FAIL;
+
+	if (ports_tree_resolve(&k->conf, tree_name, &dir, &cache, &e) < 0)
+		return cmd_fail(&e);
+	port_env_from(k, &env, &optdir);
+	graph_init(&g, dir, &env, getenv("KILN_NO_CACHE") ? NULL : cache, jobs_from_conf(k));
+	if (graph_load(&g, origins, (size_t)n, &e) < 0) {
+		cmd_fail(&e);
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		vec_push(&roots, graph_find(&g, origins[i]));
+	if (n == 0)
+		for (size_t i = 0; i < g.nodes.n; i++)
+			if (!(g.nodes.v[i]->flags & GRAPH_MISSING))
+				vec_push(&roots, g.nodes.v[i]);
+	graph_closure(&g, roots.v, roots.n, GRAPH_ALL_DEPS, &out);
+	if (dot)
+		printf("digraph ports {\n");
+	if (json)
+		printf("[");
+	for (size_t i = 0; i < out.n; i++) {
+		const struct graph_node *nd = out.v[i];
+		if (json) {
+			struct strbuf sb = STRBUF_INIT;
+			strbuf_addf(&sb, "%s\n  {\"origin\": \"", i ? "," : "");
+			strbuf_add_json_escaped(&sb, nd->origin);
+			strbuf_addstr(&sb, "\", \"pkgname\": \"");
+			strbuf_add_json_escaped(&sb, nd->pkgname ? nd->pkgname : "");
+			strbuf_addf(&sb, "\", \"files_hash\": \"%s\", \"deps\": [", nd->files_hash);
+			for (size_t j = 0; j < nd->deps.n; j++) {
+				strbuf_addf(&sb, "%s{\"type\": \"%s\", \"origin\": \"", j ? ", " : "",
+				    port_dep_type_name(nd->deps.v[j].type));
+				strbuf_add_json_escaped(&sb, nd->deps.v[j].to->origin);
+				strbuf_addf(&sb, "\", \"implicit\": %s}",
+				    nd->deps.v[j].implicit ? "true" : "false");
+			}
+			strbuf_addstr(&sb, "]}");
+			fputs(sb.buf, stdout);
+			strbuf_release(&sb);
+			continue;
+		}
+		if (dot)
+			printf("  \"%s\" [label=\"%s\\n%s\"];\n", nd->origin, nd->origin,
+			    nd->pkgname ? nd->pkgname : "");
+		else
+			printf("%s %s\n", nd->origin, nd->pkgname ? nd->pkgname : "");
+		print_edges(nd, dot);
+	}
+	if (dot)
+		printf("}\n");
+	if (json)
+		printf("\n]\n");
+	if (k->verbose > 0)
+		fprintf(stderr, "kiln: %zu ports, %u evaluated, %u from the cache\n",
+		    g.nodes.n, g.evaluated, g.cached);
+	rc = EXIT_OK;
+out:
+	vec_free(&roots);
+	vec_free(&out);
+	graph_free(&g);
+	free(dir);
+	free(cache);
+	free(optdir);
+	return rc;
+}
+
+int
+cmd_ports(int argc, char **argv, struct kctx *k)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "graph", no_argument, NULL, 'G' },
+		{ "dot", no_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char action = 0;
+	const char *name = NULL, *method = NULL, *path = NULL, *url = NULL, *branch = NULL;
+	bool json = false, graph = false, dot = false;
+	struct kerr e;
+	int ch;
+
+	cmd_getopt_reset();
+	while ((ch = getopt_long(argc, argv, "cldup:m:M:U:B:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': case 'l': case 'd': case 'u':
+			if (action && action != ch)
+				return cmd_usage(k);
+			action = (char)ch;
+			break;
+		case 'p': name = optarg; break;
+		case 'm': method = optarg; break;
+		case 'M': path = optarg; break;
+		case 'U': url = optarg; break;
+		case 'B': branch = optarg; break;
+		case 'J': json = true; break;
+		case 'G': graph = true; break;
+		case 'D': dot = true; break;
+		default: return cmd_usage(k);
+		}
+	}
+	if (graph) {
+		if (action || name == NULL)
+			return cmd_usage(k);
+		return ports_graph(k, name, argv + optind, argc - optind, dot, json);
+	}
+	if (optind != argc)
+		return cmd_usage(k);
+	switch (action) {
+	case 'c':
+		if (name == NULL)
+			return cmd_usage(k);
+		if (ports_tree_create(&k->conf, name, method ? method : "git", path, url,
+		    branch, &e) < 0)
+			return cmd_fail(&e);
+		return EXIT_OK;
+	case 'u':
+		if (name == NULL)
+			return cmd_usage(k);
+		return ports_tree_update(&k->conf, name, &e) < 0 ? cmd_fail(&e) : EXIT_OK;
+	case 'd':
+		if (name == NULL)
+			return cmd_usage(k);
+		return ports_tree_delete(&k->conf, name, &e) < 0 ? cmd_fail(&e) : EXIT_OK;
+	case 'l': {
+		struct ports_tree *t;
+		size_t n;
+		if (ports_tree_list(&k->conf, &t, &n, &e) < 0)
+			return cmd_fail(&e);
+		if (json) {
+			struct strbuf sb = STRBUF_INIT;
+			strbuf_addch(&sb, '[');
+			for (size_t i = 0; i < n; i++) {
+				strbuf_addstr(&sb, i ? ",\n  {\"name\": \"" : "\n  {\"name\": \"");
+				strbuf_add_json_escaped(&sb, t[i].name);
+				strbuf_addstr(&sb, "\", \"method\": \"");
+				strbuf_add_json_escaped(&sb, t[i].method);
+				strbuf_addstr(&sb, "\", \"path\": \"");
+				strbuf_add_json_escaped(&sb, t[i].path);
+				strbuf_addstr(&sb, "\", \"url\": ");
+				if (t[i].url) {
+					strbuf_addch(&sb, '"');
+					strbuf_add_json_escaped(&sb, t[i].url);
+					strbuf_addch(&sb, '"');
+				} else {
+					strbuf_addstr(&sb, "null");
+				}
+				strbuf_addstr(&sb, ", \"branch\": ");
+				if (t[i].branch) {
+					strbuf_addch(&sb, '"');
+					strbuf_add_json_escaped(&sb, t[i].branch);
+					strbuf_addch(&sb, '"');
+				} else {
+					strbuf_addstr(&sb, "null");
+				}
+				strbuf_addch(&sb, '}');
+			}
+			strbuf_addstr(&sb, "\n]\n");
+			fputs(sb.buf, stdout);
+			strbuf_release(&sb);
+		} else {
+			printf("%-16s %-6s %s\n", "PORTSTREE", "METHOD", "PATH");
+			for (size_t i = 0; i < n; i++)
+				printf("%-16s %-6s %s\n", t[i].name, t[i].method, t[i].path);
+		}
+		for (size_t i = 0; i < n; i++)
+			ports_tree_free(&t[i]);
+		free(t);
+		return EXIT_OK;
+	}
+	default:
+		return cmd_usage(k);
+	}
+}
+
+int
+cmd_info(int argc, char **argv, struct kctx *k)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *tree = NULL, *flavor = NULL;
+	VEC(const char *) vars = VEC_INIT;
+	bool json = false;
+	struct kerr e;
+	struct port_env env;
+	struct port *p = NULL;
+	char *dir = NULL, *cache = NULL, *optdir = NULL, *origin;
+	int ch, rc = EXIT_FAIL;
+
+	cmd_getopt_reset();
+	while ((ch = getopt_long(argc, argv, "p:V:F:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'p': tree = optarg; break;
+		case 'V': vec_push(&vars, optarg); break;
+		case 'F': flavor = optarg; break;
+		case 'J': json = true; break;
+		default: vec_free(&vars); return cmd_usage(k);
+		}
+	}
+	if (tree == NULL || optind + 1 != argc) {
+		vec_free(&vars);
+		return cmd_usage(k);
+	}
+	origin = argv[optind];
+	if ((flavor == NULL) && strchr(origin, '@')) {
+		*strchr(origin, '@') = '\0';
+		flavor = origin + strlen(origin) + 1;
+	}
+	if (ports_tree_resolve(&k->conf, tree, &dir, &cache, &e) < 0) {
+		rc = cmd_fail(&e);
+		goto out;
+	}
+	port_env_from(k, &env, &optdir);
+	env.portsdir = dir;
+	env.flavor = flavor;
+	if (port_load(&env, origin, &p, &e) < 0) {
+		rc = cmd_fail(&e);
+		goto out;
+	}
+	if (vars.n) {
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t i = 0; i < vars.n; i++) {
+			strbuf_reset(&sb);
+			if (port_var(p, vars.v[i], &sb, &e) < 0) {
+				strbuf_release(&sb);
+				rc = cmd_fail(&e);
+				goto out;
+			}
+			printf("%s\n", sb.buf);
+		}
+		strbuf_release(&sb);
+	} else if (json) {
+		struct strbuf sb = STRBUF_INIT;
+		port_to_json(p, &sb);
+		fputs(sb.buf, stdout);
+		strbuf_release(&sb);
+	} else {
+		printf("%s\n  origin:  %s\n  comment: %s\n  www:     %s\n", p->pkgname,
+		    p->origin, p->comment, p->www);
+		for (size_t i = 0; i < p->deps.n; i++)
+			printf("  %-7s  %s (%s)\n", port_dep_type_name(p->deps.v[i].type),
+			    p->deps.v[i].origin, p->deps.v[i].pattern);
+		for (size_t i = 0; i < p->options.n; i++)
+			printf("  option   %s=%s\n", p->options.v[i].name,
+			    p->options.v[i].on ? "on" : "off");
+	}
+	rc = EXIT_OK;
+out:
+	port_free(p);
+	vec_free(&vars);
+	free(dir);
+	free(cache);
+	free(optdir);
+	return rc;
+}

@@ -1,0 +1,691 @@
+/*
+ * graph: the ports tree as a DAG (see graph.h for the cache format).
+ * Evaluation runs in rounds: each round evaluates, in parallel, every
+ * requested origin not yet known, then queues the origins their
+ * dependencies name.  Threads share nothing but an atomic work index;
+ * each writes only its own slot.
+ * Calls: port, util.
+ */
+#include "graph.h"
+#include "util/path.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define GRAPH_CACHE_VERSION "kiln-graph 1"
+
+static uint32_t
+hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+void
+graph_init(struct graph *g, const char *tree, const struct port_env *env,
+    const char *cache_dir, int jobs)
+{
+	memset(g, 0, sizeof(*g));
+	g->tree = xstrdup(tree);
+	g->env = *env;
+	g->env.portsdir = g->tree;
+	g->cache_dir = cache_dir ? xstrdup(cache_dir) : NULL;
+	g->jobs = jobs < 1 ? 1 : jobs;
+}
+
+static void
+edges_free(void *vp)
+{
+	VEC(struct graph_edge) *v = vp;
+	for (size_t i = 0; i < v->n; i++) {
+		free(v->v[i].pattern);
+		free(v->v[i].flavor);
+	}
+	vec_free(v);
+}
+
+void
+graph_free(struct graph *g)
+{
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		struct graph_node *n = g->nodes.v[i];
+		edges_free(&n->deps);
+		edges_free(&n->rdeps);
+		free(n->origin);
+		free(n->pkgname);
+		free(n->error);
+		free(n);
+	}
+	vec_free(&g->nodes);
+	free(g->slots);
+	free(g->tree);
+	free(g->cache_dir);
+	memset(g, 0, sizeof(*g));
+}
+
+struct graph_node *
+graph_find(const struct graph *g, const char *origin)
+{
+	if (g->cap == 0)
+		return NULL;
+	for (size_t j = hash_str(origin) & (g->cap - 1); g->slots[j];
+	    j = (j + 1) & (g->cap - 1))
+		if (strcmp(g->slots[j]->origin, origin) == 0)
+			return g->slots[j];
+	return NULL;
+}
+
+static struct graph_node *
+node_get(struct graph *g, const char *origin)
+{
+	struct graph_node *n = graph_find(g, origin);
+	size_t j;
+
+	if (n)
+		return n;
+	if ((g->nodes.n + 1) * 2 >= g->cap) {
+		size_t ncap = g->cap ? g->cap * 2 : 1024;
+		struct graph_node **ns = xcalloc(ncap, sizeof(*ns));
+		for (size_t i = 0; i < g->nodes.n; i++) {
+			for (j = hash_str(g->nodes.v[i]->origin) & (ncap - 1); ns[j];
+			    j = (j + 1) & (ncap - 1))
+				;
+			ns[j] = g->nodes.v[i];
+		}
+		free(g->slots);
+		g->slots = ns;
+		g->cap = ncap;
+	}
+	n = xcalloc(1, sizeof(*n));
+	n->origin = xstrdup(origin);
+	for (j = hash_str(origin) & (g->cap - 1); g->slots[j]; j = (j + 1) & (g->cap - 1))
+		;
+	g->slots[j] = n;
+	vec_push(&g->nodes, n);
+	return n;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+is_port_dir(const char *dir, const char *name)
+{
+	char *mf = xasprintf("%s/%s/Makefile", dir, name);
+	struct stat st;
+	bool ok = stat(mf, &st) == 0 && S_ISREG(st.st_mode);
+	free(mf);
+	return ok;
+}
+
+int
+graph_scan(const char *tree, mk_words *origins, struct kerr *e)
+{
+	DIR *d, *c;
+	struct dirent *de, *ce;
+
+	if ((d = opendir(tree)) == NULL)
+		return kerr_errno(e, "%s", tree);
+	while ((de = readdir(d)) != NULL) {
+		char *cat;
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "Mk") == 0 ||
+		    strcmp(de->d_name, "distfiles") == 0 ||
+		    strcmp(de->d_name, "Templates") == 0 ||
+		    strcmp(de->d_name, "Keywords") == 0 ||
+		    strcmp(de->d_name, "Tools") == 0)
+			continue;
+		cat = path_join(tree, de->d_name);
+		if ((c = opendir(cat)) != NULL) {
+			while ((ce = readdir(c)) != NULL) {
+				if (ce->d_name[0] == '.')
+					continue;
+				if (is_port_dir(cat, ce->d_name))
+					vec_push(origins, xasprintf("%s/%s", de->d_name,
+					    ce->d_name));
+			}
+			closedir(c);
+		}
+		free(cat);
+	}
+	closedir(d);
+	qsort(origins->v, origins->n, sizeof(*origins->v), cmp_str);
+	return 0;
+}
+
+/* ---- stat signatures ---- */
+
+static void
+sig_dir(struct sha256 *h, const char *dir, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+	mk_words names = VEC_INIT;
+
+	if (depth > 8 || (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (depth == 0 && strncmp(de->d_name, "work", 4) == 0)
+			continue;
+		vec_push(&names, xstrdup(de->d_name));
+	}
+	closedir(d);
+	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	for (size_t i = 0; i < names.n; i++) {
+		char *p = path_join(dir, names.v[i]);
+		struct stat st;
+		char buf[160];
+		if (lstat(p, &st) == 0) {
+			int n = snprintf(buf, sizeof(buf), "%s/%lld/%lld.%ld/%llu/%o",
+			    names.v[i], (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+			    st.st_mtim.tv_nsec, (unsigned long long)st.st_ino,
+			    (unsigned)st.st_mode);
+			sha256_update(h, buf, (size_t)n + 1);
+			if (S_ISDIR(st.st_mode))
+				sig_dir(h, p, depth + 1);
+		}
+		free(p);
+	}
+	mk_words_free(&names);
+}
+
+static void
+port_sig(const struct graph *g, const char *origin, char hex[SHA256_HEX_LEN + 1])
+{
+	struct sha256 h;
+	char *dir = path_join(g->tree, origin);
+	char *of = port_options_file(g->env.options_dir, origin);
+	struct stat st;
+
+	sha256_init(&h);
+	sig_dir(&h, dir, 0);
+	if (of && stat(of, &st) == 0) {
+		char buf[96];
+		int n = snprintf(buf, sizeof(buf), "options/%lld/%lld.%ld",
+		    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+		    st.st_mtim.tv_nsec);
+		sha256_update(&h, buf, (size_t)n);
+	}
+	sha256_final_hex(&h, hex);
+	free(dir);
+	free(of);
+}
+
+/* ---- the cache ---- */
+
+struct centry {
+	char *origin, *sig, *hash, *pkgname, *error;
+	char *deps;	/* the D lines, raw */
+};
+typedef VEC(struct centry) centries;
+
+static char *
+env_hash(const struct graph *g)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	char *s = xasprintf("%s|%s|%s|%s|%s|%s|%s", KILN_VERSION,
+	    g->env.arch ? g->env.arch : "", g->env.opsys ? g->env.opsys : "",
+	    g->env.osversion ? g->env.osversion : "", g->env.options_dir ?
+	    g->env.options_dir : "", g->env.flavor ? g->env.flavor : "",
+	    g->env.sysroot ? g->env.sysroot : "");
+	sha256_buf_hex(s, strlen(s), hex);
+	free(s);
+	return xstrdup(hex);
+}
+
+static char *
+cache_path(const struct graph *g)
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	sha256_buf_hex(g->tree, strlen(g->tree), hex);
+	return xasprintf("%s/graph-%.16s", g->cache_dir, hex);
+}
+
+static void
+cache_read(const struct graph *g, centries *out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *path, *eh, *line, *nl;
+	struct centry *cur = NULL;
+
+	if (g->cache_dir == NULL)
+		return;
+	path = cache_path(g);
+	eh = env_hash(g);
+	if (strbuf_read_file(&sb, path) < 0)
+		goto out;
+	line = sb.buf;
+	nl = strchr(line, '\n');
+	if (nl == NULL)
+		goto out;
+	*nl = '\0';
+	if (strncmp(line, GRAPH_CACHE_VERSION " ", strlen(GRAPH_CACHE_VERSION) + 1) != 0 ||
+	    strcmp(line + strlen(GRAPH_CACHE_VERSION) + 1, eh) != 0)
+		goto out;
+	for (line = nl + 1; *line; line = nl + 1) {
+		char *f[6];
+		int nf = 0;
+		if ((nl = strchr(line, '\n')) == NULL)
+			break;
+		*nl = '\0';
+		if (line[0] == 'D' && cur) {
+			size_t ol = cur->deps ? strlen(cur->deps) : 0;
+			size_t ll = strlen(line);
+			cur->deps = xrealloc(cur->deps, ol + ll + 2);
+			memcpy(cur->deps + ol, line, ll);
+			cur->deps[ol + ll] = '\n';
+			cur->deps[ol + ll + 1] = '\0';
+			continue;
+		}
+		if (line[0] != 'P')
+			continue;
+		for (char *c = line; nf < 6; ) {
+			f[nf++] = c;
+			c = strchr(c, '\t');
+			if (c == NULL)
+				break;
+			*c++ = '\0';
+		}
+		if (nf != 6)
+			continue;
+		vec_push(out, ((struct centry){ xstrdup(f[1]), xstrdup(f[2]),
+		    xstrdup(f[3]), xstrdup(f[4]), xstrdup(f[5]), NULL }));
+		cur = &out->v[out->n - 1];
+	}
+out:
+	free(path);
+	free(eh);
+	strbuf_release(&sb);
+}
+
+static void
+centries_free(centries *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].origin); free(c->v[i].sig); free(c->v[i].hash);
+		free(c->v[i].pkgname); free(c->v[i].error); free(c->v[i].deps);
+	}
+	vec_free(c);
+}
+
+static void
+oneline(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++)
+		strbuf_addch(sb, *s == '\n' || *s == '\t' ? ' ' : *s);
+}
+
+static int
+cache_write(const struct graph *g, struct kerr *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *path, *eh;
+	int rc;
+
+	if (g->cache_dir == NULL)
+		return 0;
+	if (path_mkdir_p(g->cache_dir, 0755, e) < 0)
+		return -1;
+	path = cache_path(g);
+	eh = env_hash(g);
+	strbuf_addf(&sb, "%s %s\n", GRAPH_CACHE_VERSION, eh);
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		const struct graph_node *n = g->nodes.v[i];
+		if (!(n->flags & GRAPH_EVALUATED))
+			continue;
+		strbuf_addf(&sb, "P\t%s\t%s\t%s\t%s\t", n->origin, n->sig, n->files_hash,
+		    n->pkgname ? n->pkgname : "-");
+		if (n->error)
+			oneline(&sb, n->error);
+		else
+			strbuf_addch(&sb, '-');
+		strbuf_addch(&sb, '\n');
+		for (size_t k = 0; k < n->deps.n; k++) {
+			const struct graph_edge *d = &n->deps.v[k];
+			strbuf_addf(&sb, "D\t%d\t%s\t%s\t%d\t%s\n", (int)d->type,
+			    d->to->origin, d->flavor ? d->flavor : "-", d->implicit,
+			    d->pattern);
+		}
+	}
+	rc = path_write_atomic(path, sb.buf, sb.len, 0644, e);
+	free(path);
+	free(eh);
+	strbuf_release(&sb);
+	return rc;
+}
+
+/* ---- evaluation ---- */
+
+struct job {
+	const struct graph *g;
+	char *origin;		/* borrowed */
+	const struct centry *cached;
+	/* results */
+	char sig[SHA256_HEX_LEN + 1];
+	char hash[SHA256_HEX_LEN + 1];
+	struct port *port;
+	char *error;
+	bool from_cache;
+};
+
+struct pool {
+	struct job *jobs;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void
+run_job(struct job *j)
+{
+	struct kerr e;
+	char *dir, *of;
+
+	port_sig(j->g, j->origin, j->sig);
+	if (j->cached && strcmp(j->cached->sig, j->sig) == 0) {
+		j->from_cache = true;
+		return;
+	}
+	dir = path_join(j->g->tree, j->origin);
+	of = port_options_file(j->g->env.options_dir, j->origin);
+	if (port_files_hash(dir, of, j->hash, &e) < 0)
+		j->error = xstrdup(e.msg);
+	else if (port_load(&j->g->env, j->origin, &j->port, &e) < 0)
+		j->error = xstrdup(e.msg);
+	free(dir);
+	free(of);
+}
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
+		run_job(&p->jobs[i]);
+	return NULL;
+}
+
+static const struct centry *
+centry_find(const centries *c, const char *origin)
+{
+	/* the cache is written in node order; callers look up in that order */
+	static _Thread_local size_t hint;
+	for (size_t k = 0; k < c->n; k++) {
+		size_t i = (hint + k) % c->n;
+		if (strcmp(c->v[i].origin, origin) == 0) {
+			hint = i + 1;
+			return &c->v[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+add_edge(struct graph_node *from, struct graph_node *to, enum port_dep_type t,
+    bool implicit, const char *pattern, const char *flavor)
+{
+	struct graph_edge fe = { t, to, implicit, xstrdup(pattern),
+	    flavor ? xstrdup(flavor) : NULL };
+	struct graph_edge re = { t, from, implicit, xstrdup(pattern),
+	    flavor ? xstrdup(flavor) : NULL };
+	vec_push(&from->deps, fe);
+	vec_push(&to->rdeps, re);
+}
+
+/* Record one job's result in its node; queue new origins. */
+static void
+absorb(struct graph *g, struct job *j, mk_words *queue)
+{
+	struct graph_node *n = node_get(g, j->origin);
+
+	memcpy(n->sig, j->sig, sizeof(n->sig));
+	n->flags |= GRAPH_EVALUATED;
+	if (j->from_cache) {
+		const struct centry *c = j->cached;
+		n->flags |= GRAPH_FROM_CACHE;
+		g->cached++;
+		snprintf(n->files_hash, sizeof(n->files_hash), "%s", c->hash);
+		n->pkgname = strcmp(c->pkgname, "-") ? xstrdup(c->pkgname) : NULL;
+		n->error = strcmp(c->error, "-") ? xstrdup(c->error) : NULL;
+		for (char *l = c->deps, *nl; l && *l; l = nl + 1) {
+			char *f[6], *line;
+			int nf = 0;
+			nl = strchr(l, '\n');
+			line = xstrndup(l, (size_t)(nl - l));
+			for (char *s = line; nf < 6; ) {
+				f[nf++] = s;
+				s = strchr(s, '\t');
+				if (s == NULL)
+					break;
+				*s++ = '\0';
+			}
+			if (nf == 6) {
+				struct graph_node *to = node_get(g, f[2]);
+				n = graph_find(g, j->origin);	/* node_get may rehash */
+				add_edge(n, to, (enum port_dep_type)atoi(f[1]), f[4][0] == '1',
+				    f[5], strcmp(f[3], "-") ? f[3] : NULL);
+				if (!(to->flags & GRAPH_EVALUATED))
+					vec_push(queue, xstrdup(f[2]));
+			}
+			free(line);
+		}
+		return;
+	}
+	g->evaluated++;
+	memcpy(n->files_hash, j->hash, sizeof(n->files_hash));
+	if (j->error) {
+		n->error = j->error;
+		j->error = NULL;
+		return;
+	}
+	n->pkgname = xstrdup(j->port->pkgname);
+	for (size_t k = 0; k < j->port->deps.n; k++) {
+		const struct port_dep *d = &j->port->deps.v[k];
+		struct graph_node *to = node_get(g, d->origin);
+		n = graph_find(g, j->origin);
+		add_edge(n, to, d->type, d->implicit, d->pattern, d->flavor);
+		if (!(to->flags & GRAPH_EVALUATED))
+			vec_push(queue, xstrdup(d->origin));
+	}
+	port_free(j->port);
+	j->port = NULL;
+}
+
+static int
+check_missing_and_cycles(struct graph *g, struct kerr *e);
+
+int
+graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
+{
+	mk_words queue = VEC_INIT, all = VEC_INIT;
+	centries cache = VEC_INIT;
+	int rc = -1;
+
+	if (origins == NULL || n == 0) {
+		if (graph_scan(g->tree, &all, e) < 0)
+			goto out;
+		for (size_t i = 0; i < all.n; i++)
+			vec_push(&queue, xstrdup(all.v[i]));
+	} else {
+		for (size_t i = 0; i < n; i++)
+			vec_push(&queue, xstrdup(origins[i]));
+	}
+	cache_read(g, &cache);
+	while (queue.n > 0) {
+		struct pool pool;
+		mk_words round = VEC_INIT, next = VEC_INIT;
+		pthread_t *th;
+		int nth;
+
+		/* this round: queued origins not yet known and present in the tree */
+		for (size_t i = 0; i < queue.n; i++) {
+			struct graph_node *gn = graph_find(g, queue.v[i]);
+			if (gn && ((gn->flags & (GRAPH_EVALUATED | GRAPH_MISSING)) ||
+			    gn->mark == -1))
+				continue;
+			if (!is_port_dir(g->tree, queue.v[i])) {
+				node_get(g, queue.v[i])->flags |= GRAPH_MISSING;
+				continue;
+			}
+			node_get(g, queue.v[i])->mark = -1;	/* scheduled */
+			vec_push(&round, queue.v[i]);
+			queue.v[i] = NULL;
+		}
+		for (size_t i = 0; i < round.n; i++)
+			node_get(g, round.v[i])->mark = 0;
+		mk_words_free(&queue);
+		pool.n = round.n;
+		pool.jobs = xcalloc(round.n ? round.n : 1, sizeof(*pool.jobs));
+		atomic_init(&pool.next, 0);
+		for (size_t i = 0; i < round.n; i++) {
+			pool.jobs[i].g = g;
+			pool.jobs[i].origin = round.v[i];
+			pool.jobs[i].cached = centry_find(&cache, round.v[i]);
+		}
+		nth = g->jobs < (int)round.n ? g->jobs : (int)round.n;
+		th = xcalloc((size_t)(nth > 0 ? nth : 1), sizeof(*th));
+		for (int t = 1; t < nth; t++)
+			if (pthread_create(&th[t], NULL, worker, &pool) != 0)
+				th[t] = 0;
+		worker(&pool);
+		for (int t = 1; t < nth; t++)
+			if (th[t])
+				pthread_join(th[t], NULL);
+		free(th);
+		for (size_t i = 0; i < round.n; i++) {
+			absorb(g, &pool.jobs[i], &next);
+			free(pool.jobs[i].error);
+			port_free(pool.jobs[i].port);
+		}
+		free(pool.jobs);
+		/* round.v strings were moved out of the queue: free them here */
+		mk_words_free(&round);
+		queue = next;
+	}
+	if (cache_write(g, e) < 0)
+		goto out;
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		if (g->nodes.v[i]->error) {
+			kerr_set(e, "%s", g->nodes.v[i]->error);
+			goto out;
+		}
+	}
+	if (check_missing_and_cycles(g, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	centries_free(&cache);
+	mk_words_free(&queue);
+	mk_words_free(&all);
+	return rc;
+}
+
+/* ---- checks and traversals ---- */
+
+static int
+dfs_cycle(struct graph_node *n, graph_nodes *stack, struct kerr *e)
+{
+	n->mark = 1;
+	vec_push(stack, n);
+	for (size_t i = 0; i < n->deps.n; i++) {
+		struct graph_node *to = n->deps.v[i].to;
+		if (to->mark == 1) {
+			struct strbuf sb = STRBUF_INIT;
+			size_t k = stack->n;
+			while (k > 0 && stack->v[k - 1] != to)
+				k--;
+			for (size_t j = k - 1; j < stack->n; j++)
+				strbuf_addf(&sb, "%s -> ", stack->v[j]->origin);
+			strbuf_addstr(&sb, to->origin);
+			kerr_set(e, "dependency cycle: %s", sb.buf);
+			strbuf_release(&sb);
+			return -1;
+		}
+		if (to->mark == 0 && dfs_cycle(to, stack, e) < 0)
+			return -1;
+	}
+	n->mark = 2;
+	stack->n--;
+	return 0;
+}
+
+static int
+check_missing_and_cycles(struct graph *g, struct kerr *e)
+{
+	graph_nodes stack = VEC_INIT;
+	int rc = 0;
+
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		struct graph_node *n = g->nodes.v[i];
+		for (size_t k = 0; k < n->deps.n; k++) {
+			struct graph_edge *d = &n->deps.v[k];
+			if (!(d->to->flags & GRAPH_MISSING) || d->implicit)
+				continue;
+			vec_free(&stack);
+			return kerr_set(e, "%s depends on %s (%s_DEPENDS %s), which is "
+			    "not in the ports tree %s", n->origin, d->to->origin,
+			    port_dep_type_name(d->type), d->pattern, g->tree);
+		}
+	}
+	/* Implicit dependencies the tree does not carry come from the jail. */
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		struct graph_node *n = g->nodes.v[i];
+		size_t o = 0;
+		for (size_t k = 0; k < n->deps.n; k++) {
+			if (n->deps.v[k].to->flags & GRAPH_MISSING) {
+				free(n->deps.v[k].pattern);
+				free(n->deps.v[k].flavor);
+				continue;
+			}
+			n->deps.v[o++] = n->deps.v[k];
+		}
+		n->deps.n = o;
+		n->mark = 0;
+	}
+	for (size_t i = 0; i < g->nodes.n && rc == 0; i++)
+		if (g->nodes.v[i]->mark == 0 && !(g->nodes.v[i]->flags & GRAPH_MISSING))
+			rc = dfs_cycle(g->nodes.v[i], &stack, e);
+	vec_free(&stack);
+	return rc;
+}
+
+static void
+post_order(struct graph_node *n, unsigned mask, graph_nodes *out, int depth)
+{
+	n->mark = 1;
+	for (size_t i = 0; i < n->deps.n; i++) {
+		struct graph_node *to = n->deps.v[i].to;
+		if ((mask & (1u << n->deps.v[i].type)) && to->mark == 0 &&
+		    !(to->flags & GRAPH_MISSING) && depth < 100000)
+			post_order(to, mask, out, depth + 1);
+	}
+	vec_push(out, n);
+}
+
+void
+graph_closure(struct graph *g, struct graph_node *const *roots, size_t n,
+    unsigned mask, graph_nodes *out)
+{
+	for (size_t i = 0; i < g->nodes.n; i++)
+		g->nodes.v[i]->mark = 0;
+	for (size_t i = 0; i < n; i++)
+		if (roots[i]->mark == 0)
+			post_order(roots[i], mask, out, 0);
+}
