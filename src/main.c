@@ -25,6 +25,31 @@ const struct cmd kiln_commands[] = {
 	  "print the effective configuration and where each value came from",
 	  "kiln config [--json]\n"
 	  "  --json    print a JSON object: {\"file\": ..., \"keys\": {KEY: {value, origin}}}" },
+	{ "bulk", cmd_bulk, CMD_ROOT | CMD_CONF | CMD_BASEFS,
+	  "build ports and their dependencies into a signed package repository",
+	  "kiln bulk -j JAIL -p PORTS [-J N] [-n] [-c] [-C] [-t] [-k] (-a | -f FILE | ORIGIN...)\n"
+	  "  -j JAIL   build jail (default: main)     -p PORTS  ports tree (default: default)\n"
+	  "  -J N      builder slots (default: PARALLEL_JOBS, else the number of CPUs)\n"
+	  "  -a        every port of the tree          -f FILE  origins listed in FILE\n"
+	  "  -n        dry run: print what would be rebuilt and why, build nothing\n"
+	  "  -c        rebuild everything              -C       rebuild the listed ports\n"
+	  "  -t        testport's checks on the listed ports (test phase, strict plist)\n"
+	  "  -k        with -t: test failures are not fatal\n"
+	  "exit status: 0 all built; 1 when ports failed or were skipped (counts on stderr).\n"
+	  "See kiln-bulk(8)." },
+	{ "testport", cmd_testport, CMD_ROOT | CMD_CONF | CMD_BASEFS,
+	  "build a port's dependencies as bulk does, then the port with QA checks",
+	  "kiln testport -j JAIL -p PORTS [-J N] ORIGIN\n"
+	  "  the port is always rebuilt, with its test phase and a strict plist check\n"
+	  "See kiln-bulk(8)." },
+	{ "makesum", cmd_makesum, CMD_CONF | CMD_BASEFS,
+	  "fetch a port's distfiles and write its distinfo",
+	  "kiln makesum [-p PORTS] ORIGIN\n"
+	  "  writes TIMESTAMP, SHA256 and SIZE lines (TIMESTAMP kept when nothing changed)" },
+	{ "cargo-crates", cmd_cargo_crates, CMD_CONF | CMD_BASEFS,
+	  "print the CARGO_CRATES block from a port's Cargo.lock",
+	  "kiln cargo-crates [-p PORTS] ORIGIN\n"
+	  "  reads Cargo.lock from the port's extracted distfile, as make cargo-crates does" },
 	{ "status", cmd_status, CMD_CONF,
 	  "show the state of a bulk build (the latest by default)",
 	  "kiln status [-j JAIL -p PORTS] [BUILD] [--json]\n"

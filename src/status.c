@@ -182,7 +182,7 @@ status_json(const struct status *st, double now, struct strbuf *out)
 
 	strbuf_addch(out, '{');
 	json_str(out, "jail", st->jail, true);
-	json_str(out, "ports", st->ports_name, true);
+	json_str(out, "tree", st->ports_name, true);
 	json_str(out, "build", st->build, true);
 	json_str(out, "state", st->done ? "done" : "running", true);
 	strbuf_addf(out, "\"pid\":%ld,\"started\":%.0f,\"updated\":%.0f,"
@@ -243,7 +243,7 @@ static const char index_html[] =
     "function row(c,cells){return '<tr class=\"'+c+'\">'+cells.map(function(x){"
     "return '<td>'+x+'</td>';}).join('')+'</tr>';}\n"
     "function show(d){document.getElementById('title').textContent="
-    "'kiln bulk '+d.jail+'-'+d.ports+' '+d.build+' ('+d.state+')';\n"
+    "'kiln bulk '+d.jail+'-'+d.tree+' '+d.build+' ('+d.state+')';\n"
     " var c=d.counts;document.getElementById('summary').textContent="
     "'queued '+c.queued+', building '+c.building+', built '+c.built+', failed '+"
     "c.failed+', skipped '+c.skipped+', ignored '+c.ignored+' of '+c.total+"

@@ -8,7 +8,7 @@
  *
  * status.json (every field always present; times are unix seconds,
  * durations seconds):
- *	jail, ports, build     strings: the bulk's names
+ *	jail, tree, build      strings: the bulk's jail, ports tree, build name
  *	state                  "running" | "done" | "stopped"
  *	pid                    the bulk's process id (a reader that finds it
  *	                       gone while state is "running" reports "stopped")

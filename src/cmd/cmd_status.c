@@ -57,7 +57,7 @@ print_summary(const struct uv *v)
 	int64_t eta = uv_get_int(v, "eta", -1);
 
 	printf("%s-%s %s: %s, elapsed %s, ETA %s\n", uv_get_str(v, "jail"),
-	    uv_get_str(v, "ports"), uv_get_str(v, "build"), uv_get_str(v, "state"),
+	    uv_get_str(v, "tree"), uv_get_str(v, "build"), uv_get_str(v, "state"),
 	    status_fmt_duration((double)uv_get_int(v, "elapsed", 0), b1, sizeof(b1)),
 	    eta < 0 ? "?" : status_fmt_duration((double)eta, b2, sizeof(b2)));
 	printf("  queued %lld  building %lld  built %lld  failed %lld  skipped %lld"
