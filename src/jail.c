@@ -273,7 +273,8 @@ walk(struct sha256 *h, const char *root, const char *rel, dev_t dev)
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			vec_push(&names, xstrdup(de->d_name));
 	closedir(d);
-	qsort(names.v, names.n, sizeof(char *), cmp_str);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < names.n; i++) {
 		char *r = xasprintf("%s/%s", rel, names.v[i]);
 		char *p = xasprintf("%s%s", root, r);
@@ -555,8 +556,15 @@ extract_tar(const char *file, const char *dest, struct kerr *e)
 		kerr_set(e, "%s: %s", file, archive_error_string(a));
 		goto out;
 	}
+	/* Directory modes and times are set here, relative to the cwd. */
+	if (archive_write_close(w) != ARCHIVE_OK) {
+		kerr_set(e, "%s: %s", dest, archive_error_string(w));
+		goto out;
+	}
 	rc = 0;
 out:
+	/* Never let pending fixups run relative to another directory. */
+	archive_write_close(w);
 	if (cwd && chdir(cwd) < 0 && rc == 0)
 		rc = kerr_errno(e, "%s: chdir back", cwd);
 	free(cwd);
@@ -689,7 +697,8 @@ jail_create(const struct conf *c, const struct jail_spec *s, struct jail *j,
 	dir = conf_path(c, "jails/%s", s->name);
 	if (path_exists(dir)) {
 		kerr_set(e, "jail %s already exists (%s); delete it first with -d", s->name, dir);
-		goto out;
+		free(dir);
+		return -1;
 	}
 	if (path_mkdir_p(dir, 0755, e) < 0)
 		goto out;

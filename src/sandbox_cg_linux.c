@@ -375,6 +375,7 @@ sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
 		if (cg_add(cg, env.mem_base, name, e) < 0)
 			goto out;
 		cg->mem = cg->pids = cg->dir[0];
+		cg->cmd_procs = cg->procs[0];
 		if (memory_max) {
 			snprintf(val, sizeof(val), "%llu", (unsigned long long)memory_max);
 			if (cg_set(cg->mem, "memory.max", val, e) < 0 ||
@@ -395,6 +396,7 @@ sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
 		if (cg_add(cg, env.mem_base, name, e) < 0)
 			goto out;
 		cg->mem = cg->dir[cg->n - 1];
+		cg->cmd_procs = cg->procs[cg->n - 1];
 		if (memory_max) {
 			char *sw = xasprintf("%s/memory.memsw.limit_in_bytes", cg->mem);
 			snprintf(val, sizeof(val), "%llu", (unsigned long long)memory_max);
@@ -416,7 +418,7 @@ sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
 		if (cg_add(cg, env.pids_base, name, e) < 0)
 			goto out;
 		cg->pids = cg->dir[cg->n - 1];
-		snprintf(val, sizeof(val), "%llu", (unsigned long long)pids_max);
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)pids_max + 1);
 		if (cg_set(cg->pids, "pids.max", val, e) < 0)
 			goto out;
 	}

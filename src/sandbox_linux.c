@@ -422,8 +422,11 @@ install_seccomp(void)
 #endif
 }
 
+/* In the init: cgroup.procs of the cgroup the commands join, or -1. */
+static int cmd_cgroup_fd = -1;
+
 /* Steps of the command's setup, reported with errno when one fails. */
-enum { STEP_FDS = 1, STEP_RLIMIT, STEP_CWD, STEP_PRIVS, STEP_SECCOMP, STEP_EXEC };
+enum { STEP_CGROUP = 7, STEP_FDS = 1, STEP_RLIMIT, STEP_CWD, STEP_PRIVS, STEP_SECCOMP, STEP_EXEC };
 
 static void __attribute__((noreturn))
 exec_fail(int pfd, int step)
@@ -442,6 +445,11 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 	struct rlimit rl;
 	sigset_t all;
 
+	/* Into the limited cgroup, which then becomes the namespace's root. */
+	if (cmd_cgroup_fd >= 0 && write(cmd_cgroup_fd, "0", 1) != 1)
+		exec_fail(pfd, STEP_CGROUP);
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		exec_fail(pfd, STEP_CGROUP);
 	setsid();
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -459,11 +467,6 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 	fcntl(pfd, F_SETFD, FD_CLOEXEC);
 	close_range(3, 9, 0);
 	close_range(11, ~0U, 0);
-	int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (oom >= 0) {
-		(void)!write(oom, "0", 1);
-		close(oom);
-	}
 	rl.rlim_cur = rl.rlim_max = rq->max_files ? rq->max_files : 1024;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		exec_fail(pfd, STEP_RLIMIT);
@@ -666,6 +669,7 @@ init_loop(struct sandbox *sb, int sock, int sfd)
 static void __attribute__((noreturn))
 child_main(struct sandbox *sb, int sock)
 {
+	cmd_cgroup_fd = -1;
 	sigset_t mask;
 	int sfd, null;
 	struct pollfd pf = { sock, POLLIN, 0 };
@@ -681,19 +685,18 @@ child_main(struct sandbox *sb, int sock)
 	prctl(PR_SET_NAME, "kiln-init");
 	for (int i = 0; i < sb->cg.n; i++) {
 		int fd = open(sb->cg.procs[i], O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, "0", 1) != 1)
+		if (fd < 0)
+			child_die(sock, "open", sb->cg.procs[i]);
+		if (sb->cg.procs[i] == sb->cg.cmd_procs) {
+			/* Kept open: each command joins it before its exec. */
+			cmd_cgroup_fd = fd;
+			continue;
+		}
+		if (write(fd, "0", 1) != 1)
 			child_die(sock, "join cgroup", sb->cg.dir[i]);
 		close(fd);
 	}
-	if (unshare(CLONE_NEWCGROUP) < 0)
-		child_die(sock, "unshare", "cgroup namespace");
 	child_setup(sb, sock);
-	/* The OOM killer must pick a command, never the init. */
-	int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (oom >= 0) {
-		(void)!write(oom, "-1000", 5);
-		close(oom);
-	}
 	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
 		child_die(sock, "open", "/dev/null");
 	dup2(null, 0);
@@ -951,8 +954,7 @@ sandbox_open(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 		goto fail;
 	if (!path_is_dir(STAGE) && path_mkdir_p(STAGE, 0700, e) < 0)
 		goto fail;
-	if (sbcg_create(&sb->cg, c->memory_max, c->pids_max ? c->pids_max + 1 : 0,
-	    c->cpus, e) < 0) {
+	if (sbcg_create(&sb->cg, c->memory_max, c->pids_max, c->cpus, e) < 0) {
 		kerr_prefix(e, "sandbox %s", sb->name);
 		goto fail;
 	}
@@ -1060,6 +1062,7 @@ step_name(int step)
 	case STEP_CWD: return "change to its directory";
 	case STEP_PRIVS: return "drop privileges";
 	case STEP_SECCOMP: return "install the system-call filter";
+	case STEP_CGROUP: return "join its cgroup";
 	default: return "execute";
 	}
 }

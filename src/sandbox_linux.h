@@ -19,6 +19,13 @@ struct sbcg {
 	int n;			/* created directories */
 	char *dir[SBCG_MAX];	/* owned; the init joins each (cgroup.procs) */
 	char *procs[SBCG_MAX];	/* owned: DIR/cgroup.procs */
+	/*
+	 * Borrowed from procs[]: the one the commands join (the memory
+	 * cgroup, or v2's only one).  The init joins the others but not this
+	 * one, so a command that fills the limit with tmpfs pages can never
+	 * starve the init.
+	 */
+	const char *cmd_procs;
 	const char *mem;	/* borrowed from dir[]: memory cgroup, or NULL */
 	const char *pids;	/* borrowed from dir[]: pids cgroup, or NULL */
 };
@@ -32,7 +39,8 @@ struct sbcg_counters {
 /*
  * Create the cgroups of one instance: memory always when a memory
  * controller exists (for the peak), with memory_max when not 0; pids when
- * pids_max; cpuset when cpus.  Registers them with the reaper.  0 or -1
+ * pids_max (the commands' processes; v1 adds one for the init, which is
+ * in the pids cgroup there); cpuset when cpus.  Registers them with the reaper.  0 or -1
  * (nothing left behind).
  */
 int sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,

@@ -216,6 +216,9 @@ cmd_run(int argc, char **argv, struct kctx *k)
 	}
 	vec_free(&full);
 	rc = sandbox_exit_code(&r);
+	if (r.forks_refused)
+		fprintf(stderr, "kiln: run: process limit hit: %llu forks refused (--pids %llu)\n",
+		    (unsigned long long)r.forks_refused, (unsigned long long)sc.pids_max);
 	switch (r.how) {
 	case SANDBOX_TIMEOUT:
 	case SANDBOX_NOHANG:
@@ -225,10 +228,6 @@ cmd_run(int argc, char **argv, struct kctx *k)
 		    sizeof(desc)), rc);
 		break;
 	default:
-		if (r.forks_refused)
-			fprintf(stderr, "kiln: run: process limit hit: %llu forks refused "
-			    "(--pids %llu)\n", (unsigned long long)r.forks_refused,
-			    (unsigned long long)sc.pids_max);
 		break;
 	}
 out:
