@@ -8,6 +8,7 @@
  */
 #include "graph.h"
 #include "util/path.h"
+#include "version.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -238,7 +239,7 @@ static char *
 env_hash(const struct graph *g)
 {
 	char hex[SHA256_HEX_LEN + 1];
-	char *s = xasprintf("%s|%s|%s|%s|%s|%s|%s", KILN_VERSION,
+	char *s = xasprintf("%s %s %s|%s|%s|%s|%s|%s|%s", port_framework_id(), __DATE__, __TIME__,
 	    g->env.arch ? g->env.arch : "", g->env.opsys ? g->env.opsys : "",
 	    g->env.osversion ? g->env.osversion : "", g->env.options_dir ?
 	    g->env.options_dir : "", g->env.flavor ? g->env.flavor : "",
@@ -496,13 +497,19 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 		return;
 	}
 	n->pkgname = xstrdup(j->port->pkgname);
-	for (size_t k = 0; k < j->port->deps.n; k++) {
-		const struct port_dep *d = &j->port->deps.v[k];
-		struct graph_node *to = node_get(g, d->origin);
-		n = graph_find(g, j->origin);
-		add_edge(n, to, d->type, d->implicit, d->pattern, d->flavor);
-		if (!(to->flags & GRAPH_EVALUATED))
-			vec_push(queue, xstrdup(d->origin));
+	/* The port's own deps, then its subpackages' (the framework checks
+	 * those too before it builds). */
+	for (size_t s = 0; s < j->port->pkgs.n; s++) {
+		const struct port_dep *dv = s == 0 ? j->port->deps.v : j->port->pkgs.v[s].deps.v;
+		size_t dn = s == 0 ? j->port->deps.n : j->port->pkgs.v[s].deps.n;
+		for (size_t k = 0; k < dn; k++) {
+			const struct port_dep *d = &dv[k];
+			struct graph_node *to = node_get(g, d->origin);
+			n = graph_find(g, j->origin);
+			add_edge(n, to, d->type, d->implicit, d->pattern, d->flavor);
+			if (!(to->flags & GRAPH_EVALUATED))
+				vec_push(queue, xstrdup(d->origin));
+		}
 	}
 	port_free(j->port);
 	j->port = NULL;
@@ -626,6 +633,50 @@ dfs_cycle(struct graph_node *n, graph_nodes *stack, struct kerr *e)
 	return 0;
 }
 
+/*
+ * Does version v satisfy constraint c (">=1.2", ">1<2", "=3")?  On failure
+ */
+static bool
+constraint_ok(const char *v, const char *c)
+{
+	while (*c) {
+		char op[3] = { 0, 0, 0 };
+		char ref[256];
+		size_t n = 0;
+		op[0] = *c++;
+		if (*c == '=')
+			op[1] = *c++;
+		while (*c && !strchr("<>=!", *c) && n + 1 < sizeof(ref))
+			ref[n++] = *c++;
+		ref[n] = '\0';
+		if (!version_match(v, op, ref))
+			return false;
+	}
+	return true;
+}
+
+/* pkg>=ver dependencies must be met by the version the tree has. */
+static int
+check_versions(struct graph *g, struct kerr *e)
+{
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		struct graph_node *n = g->nodes.v[i];
+		for (size_t k = 0; k < n->deps.n; k++) {
+			const struct graph_edge *d = &n->deps.v[k];
+			const char *op = strpbrk(d->pattern, "<>=");
+			const char *ver;
+			if (op == NULL || d->to->pkgname == NULL ||
+			    (ver = strrchr(d->to->pkgname, '-')) == NULL)
+				continue;
+			if (!constraint_ok(ver + 1, op))
+				return kerr_set(e, "%s needs %s (%s_DEPENDS) but %s provides %s",
+				    n->origin, d->pattern, port_dep_type_name(d->type),
+				    d->to->origin, d->to->pkgname);
+		}
+	}
+	return 0;
+}
+
 static int
 check_missing_and_cycles(struct graph *g, struct kerr *e)
 {
@@ -663,6 +714,8 @@ check_missing_and_cycles(struct graph *g, struct kerr *e)
 		if (g->nodes.v[i]->mark == 0 && !(g->nodes.v[i]->flags & GRAPH_MISSING))
 			rc = dfs_cycle(g->nodes.v[i], &stack, e);
 	vec_free(&stack);
+	if (rc == 0)
+		rc = check_versions(g, e);
 	return rc;
 }
 

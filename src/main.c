@@ -105,6 +105,9 @@ const struct cmd kiln_commands[] = {
 	  "  -V VAR   print VAR's final value, one line per -V\n"
 	  "  --json   the port's model: versions, deps by type, distfiles, options,\n"
 	  "           packages with their plists" },
+	{ "pkg", cmd_pkg, 0, "create packages, index repositories, manage packages",
+	  "kiln pkg [-r ROOT] [-R REPOS_DIR] [-o KEY=VALUE] VERB [ARGS]\n"
+	  "  verbs: create, repo, version -t (kiln pkg -h lists all)" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

@@ -621,9 +621,12 @@ load_pkgs(struct port *p, struct fw *f, struct kerr *e)
 			goto out;
 		}
 		for (const char *c = s; *c; c++)
-			if (!(islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_')) {
+			if (!(islower((unsigned char)*c) || isdigit((unsigned char)*c) ||
+			    *c == '_' || (*c == '-' && c != s))) {
+				/* bsd.port.mk says [a-z0-9_]; kiln's own colibri port
+				 * needs "smoke-agent", so '-' is accepted too. */
 				kerr_set(e, "%s/Makefile: SUBPACKAGES name '%s' must be "
-				    "[a-z0-9_]", p->origin, s);
+				    "[a-z0-9_-]", p->origin, s);
 				goto out;
 			}
 	}

@@ -177,6 +177,9 @@ void port_to_json(const struct port *p, struct strbuf *out);
 /* The implicit options file path for origin; caller frees; NULL if no dir. */
 char *port_options_file(const char *options_dir, const char *origin);
 
+/* Identifies this build of the framework (for metadata caches). */
+const char *port_framework_id(void);
+
 /* Words of USES that kiln supports (NULL-terminated). */
 extern const char *const port_supported_uses[];
 

@@ -117,6 +117,14 @@ fw_base_mk(void)
 	return fw_base;
 }
 
+const char *
+port_framework_id(void)
+{
+	/* Changes with every build of the framework, so caches of evaluated
+	 * metadata never outlive the code that produced them. */
+	return KILN_VERSION " " __DATE__ " " __TIME__;
+}
+
 /* ---- small helpers ---- */
 
 char *

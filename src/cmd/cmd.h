@@ -70,5 +70,8 @@ int cmd_run(int argc, char **argv, struct kctx *k);
 int cmd_pkg(int argc, char **argv, struct kctx *k);
 int cmd_ports(int argc, char **argv, struct kctx *k);
 int cmd_info(int argc, char **argv, struct kctx *k);
+int cmd_ports(int argc, char **argv, struct kctx *k);
+int cmd_info(int argc, char **argv, struct kctx *k);
+int cmd_pkg(int argc, char **argv, struct kctx *k);
 
 #endif

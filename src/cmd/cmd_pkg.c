@@ -39,6 +39,16 @@ const struct pkg_verb pkg_verbs[] = {
 	{ "version", pkg_cmd_version, "compare two package versions",
 	  "kiln pkg version -t VERSION1 VERSION2\n"
 	  "  -t          print <, = or > as VERSION1 is older, equal or newer" },
+	{ "extract", pkg_cmd_extract, "safely extract a package's files into a directory",
+	  "kiln pkg extract [-P] FILE.pkg DESTDIR\n"
+	  "  Checks every member (paths, links, types, checksums) before anything\n"
+	  "  is renamed into place; runs no scripts and records nothing.\n"
+	  "  -P          refuse files outside the package prefix" },
+	{ "catalog", pkg_cmd_catalog, "verify a repository's catalog and list its packages",
+	  "kiln pkg catalog [-k PUBKEY | -F FINGERPRINTS_DIR] REPODIR\n"
+	  "  -k PUBKEY   require a valid `signature` made with this key (pubkey mode)\n"
+	  "  -F DIR      require a .sig/.pub signature trusted in DIR/trusted (fingerprints)\n"
+	  "  Prints NAME-VERSION PATH per package." },
 	/* Client verbs (cmd_pkg_client.c) go below this line. */
 	{ NULL, NULL, NULL, NULL },
 };
@@ -293,4 +303,97 @@ pkg_cmd_repo(int argc, char **argv, const struct pkg_globals *g,
 out:
 	strbuf_release(&cmdline);
 	return rc;
+}
+
+int
+pkg_cmd_extract(int argc, char **argv, const struct pkg_globals *g,
+    struct kctx *k)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct pkg_verb *v = pkg_verb_find("extract");
+	struct pkg_extract_opts o;
+	struct pkg_archive *a = NULL;
+	struct pkg_extract x;
+	struct kerr e;
+	int c, rc = EXIT_FAIL;
+
+	pkg_extract_opts_init(&o);
+	cmd_getopt_reset();
+	while ((c = getopt_long(argc, argv, "Ph", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'P': o.confine_prefix = true; break;
+		case 'h':
+			printf("usage: %s\n", v->usage);
+			return EXIT_OK;
+		default:
+			return pkg_verb_usage(v);
+		}
+	}
+	if (optind + 2 != argc)
+		return pkg_verb_usage(v);
+	if (pkg_archive_open(argv[optind], 0, &a, &e) < 0)
+		return cmd_fail(&e);
+	if (pkg_archive_extract(a, argv[optind + 1], &o, &x, &e) < 0) {
+		rc = cmd_fail(&e);
+		goto out;
+	}
+	if (pkg_extract_commit(&x, &e) < 0) {
+		pkg_extract_abort(&x);
+		rc = cmd_fail(&e);
+	} else {
+		rc = EXIT_OK;
+	}
+	pkg_extract_free(&x);
+out:
+	pkg_archive_close(a);
+	return rc;
+}
+
+static int
+print_entry(struct pkg_manifest *m, void *arg, struct kerr *e)
+{
+	printf("%s-%s %s\n", m->name, m->version, m->repopath);
+	pkg_manifest_free(m);
+	return 0;
+}
+
+int
+pkg_cmd_catalog(int argc, char **argv, const struct pkg_globals *g,
+    struct kctx *k)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct pkg_verb *v = pkg_verb_find("catalog");
+	struct pkg_trust t = { PKG_SIG_NONE, NULL, NULL };
+	struct kerr e;
+	int c;
+
+	cmd_getopt_reset();
+	while ((c = getopt_long(argc, argv, "k:F:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			t.mode = PKG_SIG_PUBKEY;
+			t.pubkey = optarg;
+			break;
+		case 'F':
+			t.mode = PKG_SIG_FINGERPRINTS;
+			t.fingerprints = optarg;
+			break;
+		case 'h':
+			printf("usage: %s\n", v->usage);
+			return EXIT_OK;
+		default:
+			return pkg_verb_usage(v);
+		}
+	}
+	if (optind + 1 != argc)
+		return pkg_verb_usage(v);
+	if (pkg_repo_load(argv[optind], &t, print_entry, NULL, &e) < 0)
+		return cmd_fail(&e);
+	return EXIT_OK;
 }

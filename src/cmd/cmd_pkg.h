@@ -1,6 +1,6 @@
 /*
  * cmd_pkg: the contract between `kiln pkg` (cmd_pkg.c: global options and
- * the verb table) and its verbs (cmd_pkg.c: create, repo, version;
+ * the verb table) and its verbs (cmd_pkg.c: create, repo, version, extract, catalog;
  * cmd_pkg_client.c: install, upgrade, delete, ...).
  *
  * `kiln pkg [-r ROOT] [-R REPOS_DIR] [-o KEY=VALUE]... VERB [ARGS]`:
@@ -50,6 +50,8 @@ const struct pkg_verb *pkg_verb_find(const char *name);
 int pkg_cmd_create(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
 int pkg_cmd_repo(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
 int pkg_cmd_version(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
+int pkg_cmd_extract(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
+int pkg_cmd_catalog(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
 
 /* Verbs of cmd_pkg_client.c are declared here by the client's branch. */
 

@@ -571,7 +571,7 @@ plain_line(struct reader *r, char *line)
 	rc = 0;
 	if (*name == '\0' || strpbrk(name, " \t")) {
 		rc = mk_err(m, r->e, "bad variable name '%s'", name);
-	} else if (strcmp(name, "MASTERDIR") == 0 && m->base != NULL) {
+	} else if (strcmp(name, "MASTERDIR") == 0 && strcmp(m->display, "framework") != 0) {
 		rc = mk_err(m, r->e, "MASTERDIR (slave ports) is not supported");
 	} else {
 		rc = mk_assign(m, name, op, value, r->e);

@@ -736,6 +736,11 @@ ensure_parents(struct xctx *c, const char *path, const char *member,
 		char *full;
 
 		*slash = '\0';
+		if (find_file(c, rel, NULL) != NULL) {
+			kerr_set(e, "%s: refusing to write through %s, a file or symlink "
+			    "of the package", member, rel);
+			goto out;
+		}
 		full = path_join(c->root, rel);
 		if (lstat(full, &st) == 0) {
 			if (S_ISLNK(st.st_mode)) {
@@ -1084,9 +1089,13 @@ pkg_archive_extract(struct pkg_archive *pa, const char *root,
 	qsort(c.dirs, pa->m->dirs.n, sizeof(*c.dirs), cmp_dir_ptr);
 	c.seen = xcalloc(pa->m->files.n + 1, 1);
 
-	while ((r = next_payload(pa, &ent, e)) > 0)
-		if (extract_one(&c, pa, ent, e) < 0)
+	while ((r = next_payload(pa, &ent, e)) > 0) {
+		if (extract_one(&c, pa, ent, e) < 0) {
+			if (strncmp(e->msg, pa->what, strlen(pa->what)) != 0)
+				kerr_prefix(e, "%s", pa->what);
 			goto out;
+		}
+	}
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < pa->m->files.n; i++) {

@@ -1,0 +1,26 @@
+PORTNAME=	libfoo
+DISTVERSIONPREFIX=	v
+DISTVERSION=	1.2.0-rc2
+PORTREVISION=	1
+CATEGORIES=	devel
+
+MAINTAINER=	dev@example.org
+COMMENT=	Small C library for tests
+WWW=		https://example.org/libfoo/
+
+LICENSE=	MIT
+
+USES=		cmake pkgconfig
+USE_GITHUB=	yes
+GH_ACCOUNT=	example
+USE_LDCONFIG=	yes
+
+CMAKE_ON=	BUILD_SHARED_LIBS
+PLIST_SUB=	SHLIB_VER=${PORTVERSION:R:R}
+
+OPTIONS_DEFINE=	DOCS TESTS
+OPTIONS_DEFAULT=	TESTS
+TESTS_DESC=	Build the test suite
+TESTS_CMAKE_BOOL=	FOO_TESTS
+
+.include <bsd.port.mk>
