@@ -50,6 +50,39 @@ const struct pkg_verb pkg_verbs[] = {
 	  "  -F DIR      require a .sig/.pub signature trusted in DIR/trusted (fingerprints)\n"
 	  "  Prints NAME-VERSION PATH per package." },
 	/* Client verbs (cmd_pkg_client.c) go below this line. */
+	{ "update", pkg_cmd_update, "download and verify the repository catalogs",
+	  "kiln pkg update [-f] [-q]\n"
+	  "  -f          download even when the cached catalog is current\n"
+	  "  -q          quiet" },
+	{ "install", pkg_cmd_install, "install packages and their dependencies",
+	  "kiln pkg install [-y] [-q] NAME...\n"
+	  "  -y          do not ask for confirmation (also ASSUME_ALWAYS_YES=yes)" },
+	{ "upgrade", pkg_cmd_upgrade, "upgrade installed packages",
+	  "kiln pkg upgrade [-y] [-q] [NAME...]\n"
+	  "  without NAME, every installed package with a newer version" },
+	{ "delete", pkg_cmd_delete, "delete packages and what depends on them",
+	  "kiln pkg delete [-y] [-q] NAME..." },
+	{ "autoremove", pkg_cmd_autoremove,
+	  "delete automatic packages nothing depends on",
+	  "kiln pkg autoremove [-y] [-q]" },
+	{ "add", pkg_cmd_add, "install local package files",
+	  "kiln pkg add [-y] FILE.pkg...\n"
+	  "  dependencies must be installed already" },
+	{ "info", pkg_cmd_info, "show installed packages",
+	  "kiln pkg info [-l] [NAME]\n"
+	  "  without NAME: one line per package; -l NAME: its files" },
+	{ "query", pkg_cmd_query, "print installed package data in a format",
+	  "kiln pkg query FORMAT [NAME]\n"
+	  "  %n %v %o %c %e %w %m %p %q %R %a %sh %sb %%; one line per item with\n"
+	  "  %dn %do %dv (deps) %rn %ro %rv (reverse deps) %Fp %Fs (files)\n"
+	  "  %Ok %Ov (options) %At %Av (annotations) %D %C %L" },
+	{ "fetch", pkg_cmd_fetch, "download packages into the cache",
+	  "kiln pkg fetch [-d] [-q] (-a | NAME...)\n"
+	  "  -d          with their dependencies\n"
+	  "  -a          every package of every repository" },
+	{ "check", pkg_cmd_check, "check installed files against their checksums",
+	  "kiln pkg check -s [NAME...]\n"
+	  "  -s          verify the checksum of every installed file" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -53,6 +53,16 @@ int pkg_cmd_version(int argc, char **argv, const struct pkg_globals *g, struct k
 int pkg_cmd_extract(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
 int pkg_cmd_catalog(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
 
-/* Verbs of cmd_pkg_client.c are declared here by the client's branch. */
+/* Verbs of cmd_pkg_client.c (the client). */
+int pkg_cmd_update(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
+int pkg_cmd_install(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
+int pkg_cmd_upgrade(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
+int pkg_cmd_delete(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
+int pkg_cmd_autoremove(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
+int pkg_cmd_add(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
+int pkg_cmd_info(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
+int pkg_cmd_query(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
+int pkg_cmd_fetch(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
+int pkg_cmd_check(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
 
 #endif
