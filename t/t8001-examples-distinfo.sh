@@ -118,6 +118,9 @@ for mk in "$PORTS"/*/*/Makefile; do
 		grep -q "^COMMENT\.$s=" "$mk" || missing="$missing COMMENT.$s"
 	done
 	is "${missing:-none}" none "$port: has distinfo, pkg-descr, per-subpackage pkg-descr and COMMENT"
+	unlike "$sp" '[^a-z0-9_ ]' "$port: subpackage names are [a-z0-9_] (bsd.port.mk)"
+	long=$(sed -n 's/^COMMENT[.a-z0-9_]*=[[:space:]]*//p' "$mk" | awk 'length($0) >= 70')
+	is "$long" "" "$port: every COMMENT is shorter than 70 characters"
 	is "$(sed -n 's/^PORTNAME=[[:space:]]*//p' "$mk")" "${port#*/}" "$port: PORTNAME is the directory name"
 	# the evaluator subset: no shell assignments or modifiers, no loops
 	# over several variables, no .undef/.export (spec/ports.md 9).
