@@ -691,8 +691,14 @@ dflt_build(struct bstate *b)
 		free(s);
 		return rc;
 	}
+	char *mc = var(b, "MAKE_CMD");
+	bool ninja = mc && strcmp(mc, "ninja") == 0;
+	free(mc);
+	if (ninja)
+		return run_make(b, "cd ${BUILD_WRKSRC} && ${SETENV} ${MAKE_ENV} ninja "
+		    "-j${MAKE_JOBS_NUMBER:U1} ${MAKE_ARGS:NDESTDIR=*} ${ALL_TARGET}", 0);
 	return run_make(b, "cd ${BUILD_WRKSRC} && ${SETENV} ${MAKE_ENV} ${MAKE_CMD} "
-	    "${MAKE_CMD:Nninja:C/.+/-f ${MAKEFILE}/} ${MAKE_ARGS:NDESTDIR=*} ${ALL_TARGET}", 0);
+	    "-f ${MAKEFILE} ${MAKE_ARGS:NDESTDIR=*} ${ALL_TARGET}", 0);
 }
 
 static int
@@ -717,9 +723,14 @@ dflt_install(struct bstate *b)
 		free(paths);
 		return rc;
 	}
+	char *mc = var(b, "MAKE_CMD");
+	bool ninja = mc && strcmp(mc, "ninja") == 0;
+	free(mc);
+	if (ninja)	/* ninja takes DESTDIR from the environment only */
+		return run_make(b, "cd ${INSTALL_WRKSRC} && ${SETENV} ${MAKE_ENV} "
+		    "DESTDIR=${STAGEDIR} ninja ${MAKE_ARGS:NDESTDIR=*} ${INSTALL_TARGET}", 0);
 	return run_make(b, "cd ${INSTALL_WRKSRC} && ${SETENV} ${MAKE_ENV} "
-	    "DESTDIR=${STAGEDIR} ${MAKE_CMD} ${MAKE_CMD:Nninja:C/.+/-f ${MAKEFILE}/} "
-	    "${MAKE_ARGS} DESTDIR=${STAGEDIR} ${INSTALL_TARGET}", 0);
+	    "${MAKE_CMD} -f ${MAKEFILE} ${MAKE_ARGS} DESTDIR=${STAGEDIR} ${INSTALL_TARGET}", 0);
 }
 
 static int
@@ -735,8 +746,12 @@ dflt_test(struct bstate *b)
 	}
 	if (!defined(b, "TEST_TARGET"))
 		return 0;
-	return run_make(b, "cd ${TEST_WRKSRC} && ${SETENV} ${MAKE_ENV} ${TEST_ENV} "
-	    "${MAKE_CMD} ${MAKE_CMD:Nninja:C/.+/-f ${MAKEFILE}/} ${TEST_ARGS} ${TEST_TARGET}", 0);
+	char *mc = var(b, "MAKE_CMD");
+	bool ninja = mc && strcmp(mc, "ninja") == 0;
+	free(mc);
+	return run_make(b, ninja ? "cd ${TEST_WRKSRC} && ${SETENV} ${MAKE_ENV} ${TEST_ENV} "
+	    "ninja ${TEST_ARGS} ${TEST_TARGET}" : "cd ${TEST_WRKSRC} && ${SETENV} "
+	    "${MAKE_ENV} ${TEST_ENV} ${MAKE_CMD} -f ${MAKEFILE} ${TEST_ARGS} ${TEST_TARGET}", 0);
 }
 
 /* USE_RC_SUBR: files/NAME.in through SUB_LIST into ${PREFIX}/etc/rc.d. */
@@ -1240,6 +1255,11 @@ build_port(const struct build_ctx *c, const struct build_req *req,
 	if (run_family(&b, b.sb, "install", dflt_install, false) < 0)
 		goto done;
 	if (install_rc(&b) < 0)
+		goto done;
+	/* compress-man (stage 850): gzip every man page left uncompressed. */
+	if (run_make(&b, "if [ -d ${STAGEDIR}${PREFIX}/share/man ]; then find "
+	    "${STAGEDIR}${PREFIX}/share/man -type f -path '*/man*/*' ! -name '*.gz' "
+	    "-exec gzip -9nf {} +; fi", MK_CMD_SILENT) < 0)
 		goto done;
 	{
 		const struct mk_target *ps = port_target(b.p, "post-stage");
