@@ -422,7 +422,8 @@ plan(struct bulk *b, struct kerr *e)
 
 	if (b->o->all) {
 		for (size_t i = 0; i < b->g.nodes.n; i++)
-			vec_push(&roots, b->g.nodes.v[i]);
+			if (!(b->g.nodes.v[i]->flags & GRAPH_MISSING))
+				vec_push(&roots, b->g.nodes.v[i]);
 	} else {
 		for (size_t i = 0; i < b->o->norigins; i++) {
 			struct graph_node *n = graph_find(&b->g, b->o->origins[i]);
@@ -436,9 +437,11 @@ plan(struct bulk *b, struct kerr *e)
 	graph_closure(&b->g, roots.v, roots.n, GRAPH_ALL_DEPS, &order);
 	for (size_t i = 0; i < order.n; i++) {
 		struct item it;
+		if (order.v[i]->flags & GRAPH_MISSING)
+			continue;	/* implicit tool deps the tree does not carry */
 		memset(&it, 0, sizeof(it));
 		it.node = order.v[i];
-		it.node->mark = (int)i;
+		it.node->mark = (int)b->items.n;
 		it.fd = -1;
 		it.slot = -1;
 		vec_push(&b->items, it);
@@ -579,7 +582,7 @@ child_build(struct bulk *b, size_t i, int slot, int fd)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	if (port_load(&b->env, it->node->origin, &p, &e) < 0) {
-		child_say(fd, "result fail load 0 %s", e.msg);
+		child_say(fd, "result fail load 0 0 %s", e.msg);
 		_exit(1);
 	}
 	dep_closure(b, i, seen, &pkgs);
@@ -618,7 +621,7 @@ child_build(struct bulk *b, size_t i, int slot, int fd)
 	rq.phase = child_phase_cb;
 	rq.arg = &cp;
 	if (build_port(&bc, &rq, &res, &e) < 0) {
-		child_say(fd, "result fail setup 0 %s", e.msg);
+		child_say(fd, "result fail setup 0 0 %s", e.msg);
 		_exit(1);
 	}
 	if (res.ok && write_record(b, it, &res.packages, &e) < 0) {
