@@ -13,6 +13,8 @@
 #include "util/xalloc.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -43,6 +45,7 @@ graph_init(struct graph *g, const char *tree, const struct port_env *env,
 	g->env.portsdir = g->tree;
 	g->cache_dir = cache_dir ? xstrdup(cache_dir) : NULL;
 	g->jobs = jobs < 1 ? 1 : jobs;
+	g->options_exist = env->options_dir && path_is_dir(env->options_dir);
 }
 
 static void
@@ -163,20 +166,21 @@ graph_scan(const char *tree, mk_words *origins, struct kerr *e)
 		free(cat);
 	}
 	closedir(d);
-	qsort(origins->v, origins->n, sizeof(*origins->v), cmp_str);
+	if (origins->n > 0)
+		qsort(origins->v, origins->n, sizeof(*origins->v), cmp_str);
 	return 0;
 }
 
 /* ---- stat signatures ---- */
 
 static void
-sig_dir(struct sha256 *h, const char *dir, int depth)
+sig_dir(struct sha256 *h, const char *path, int depth)
 {
 	DIR *d;
 	struct dirent *de;
 	mk_words names = VEC_INIT;
 
-	if (depth > 8 || (d = opendir(dir)) == NULL)
+	if (depth > 8 || (d = opendir(path)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -185,23 +189,26 @@ sig_dir(struct sha256 *h, const char *dir, int depth)
 			continue;
 		vec_push(&names, xstrdup(de->d_name));
 	}
-	closedir(d);
-	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	if (names.n > 0)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
 	for (size_t i = 0; i < names.n; i++) {
-		char *p = path_join(dir, names.v[i]);
 		struct stat st;
 		char buf[160];
-		if (lstat(p, &st) == 0) {
+		/* relative to the directory's fd: no path walk per file */
+		if (fstatat(dirfd(d), names.v[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
 			int n = snprintf(buf, sizeof(buf), "%s/%lld/%lld.%ld/%llu/%o",
 			    names.v[i], (long long)st.st_size, (long long)st.st_mtim.tv_sec,
 			    st.st_mtim.tv_nsec, (unsigned long long)st.st_ino,
 			    (unsigned)st.st_mode);
 			sha256_update(h, buf, (size_t)n + 1);
-			if (S_ISDIR(st.st_mode))
-				sig_dir(h, p, depth + 1);
+			if (S_ISDIR(st.st_mode)) {
+				char *sub = path_join(path, names.v[i]);
+				sig_dir(h, sub, depth + 1);
+				free(sub);
+			}
 		}
-		free(p);
 	}
+	closedir(d);
 	mk_words_free(&names);
 }
 
@@ -215,7 +222,7 @@ port_sig(const struct graph *g, const char *origin, char hex[SHA256_HEX_LEN + 1]
 
 	sha256_init(&h);
 	sig_dir(&h, dir, 0);
-	if (of && stat(of, &st) == 0) {
+	if (of && g->options_exist && stat(of, &st) == 0) {
 		char buf[96];
 		int n = snprintf(buf, sizeof(buf), "options/%lld/%lld.%ld",
 		    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
@@ -524,6 +531,7 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 	mk_words queue = VEC_INIT, all = VEC_INIT;
 	centries cache = VEC_INIT;
 	int rc = -1;
+	bool scanned = origins == NULL || n == 0;	/* first round: all exist */
 
 	if (origins == NULL || n == 0) {
 		if (graph_scan(g->tree, &all, e) < 0)
@@ -547,7 +555,7 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 			if (gn && ((gn->flags & (GRAPH_EVALUATED | GRAPH_MISSING)) ||
 			    gn->mark == -1))
 				continue;
-			if (!is_port_dir(g->tree, queue.v[i])) {
+			if (!(scanned && gn == NULL) && !is_port_dir(g->tree, queue.v[i])) {
 				node_get(g, queue.v[i])->flags |= GRAPH_MISSING;
 				continue;
 			}
@@ -585,6 +593,7 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 		/* round.v strings were moved out of the queue: free them here */
 		mk_words_free(&round);
 		queue = next;
+		scanned = false;
 	}
 	if (cache_write(g, e) < 0)
 		goto out;

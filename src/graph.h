@@ -60,6 +60,7 @@ struct graph {
 	struct port_env env;		/* strings borrowed from the caller */
 	char *cache_dir;		/* owned or NULL (no cache) */
 	int jobs;
+	bool options_exist;		/* env.options_dir is a directory */
 	VEC(struct graph_node *) nodes;	/* owned, in insertion order */
 	struct graph_node **slots;	/* hash index by origin */
 	size_t cap;

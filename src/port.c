@@ -353,7 +353,7 @@ split_groups(char *w, mk_words *groups)
 		if (!(isalnum((unsigned char)*g) || *g == '_' || *g == ','))
 			return;
 	*c = '\0';
-	for (char *g = strtok(c + 1, ","); g; g = strtok(NULL, ","))
+	for (char *sv = NULL, *g = strtok_r(c + 1, ",", &sv); g; g = strtok_r(NULL, ",", &sv))
 		vec_push(groups, xstrdup(g));
 }
 
@@ -1096,7 +1096,8 @@ hash_dir(struct sha256 *h, const char *dir, const char *rel, int depth,
 		vec_push(&names, xstrdup(de->d_name));
 	}
 	closedir(d);
-	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	if (names.n > 0)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
 	for (size_t i = 0; i < names.n; i++) {
 		char *r = rel[0] ? xasprintf("%s/%s", rel, names.v[i]) : xstrdup(names.v[i]);
 		char *fp = path_join(dir, r);

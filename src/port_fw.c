@@ -177,22 +177,29 @@ fw_append(struct mk *m, const char *name, const char *value)
 	mk_assign(m, name, MK_APPEND, value, &e);
 }
 
+static char host_arch_buf[80];
+
+static void
+host_arch_init(void)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0 || strcmp(u.machine, "x86_64") == 0)
+		snprintf(host_arch_buf, sizeof(host_arch_buf), "amd64");
+	else if (strcmp(u.machine, "arm64") == 0)
+		snprintf(host_arch_buf, sizeof(host_arch_buf), "aarch64");
+	else
+		snprintf(host_arch_buf, sizeof(host_arch_buf), "%.60s", u.machine);
+}
+
+/* The host's ARCH in FreeBSD's names; computed once (threads call this). */
 static const char *
 host_arch(void)
 {
-	static struct utsname u;
-	static char arch[sizeof(u.machine) + 1];
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (arch[0])
-		return arch;
-	if (uname(&u) < 0)
-		return "amd64";
-	if (strcmp(u.machine, "x86_64") == 0)
-		return "amd64";
-	if (strcmp(u.machine, "arm64") == 0)
-		return "aarch64";
-	snprintf(arch, sizeof(arch), "%s", u.machine);
-	return arch;
+	pthread_once(&once, host_arch_init);
+	return host_arch_buf;
 }
 
 void
@@ -424,7 +431,8 @@ fw_options(struct fw *f, struct kerr *e)
 	/* ALL minus excluded, sorted, unique */
 	{
 		size_t o = 0;
-		qsort(all.v, all.n, sizeof(*all.v), opt_cmp);
+		if (all.n > 0)
+			qsort(all.v, all.n, sizeof(*all.v), opt_cmp);
 		for (size_t i = 0; i < all.n; i++) {
 			if (has_word(&tmp, all.v[i]) ||
 			    (o && strcmp(all.v[o - 1], all.v[i]) == 0)) {
@@ -535,7 +543,8 @@ fw_options(struct fw *f, struct kerr *e)
 		if (r2 < 0)
 			goto out;
 	}
-	qsort(sel.v, sel.n, sizeof(*sel.v), opt_cmp);
+	if (sel.n > 0)
+		qsort(sel.v, sel.n, sizeof(*sel.v), opt_cmp);
 	for (size_t i = 0; i < sel.n; i++)
 		strbuf_addf(&sb, "%s%s", i ? " " : "", sel.v[i]);
 	mk_set(m, "PORT_OPTIONS", sb.buf, false);
@@ -621,8 +630,10 @@ fw_uses(struct fw *f, struct kerr *e)
 		}
 		if (strcmp(name, "cargo") == 0) {
 			f->cargo = true;
-			if (mk_parse_file(m, "Makefile.crates", true, e) < 0)
+			/* once: option helpers make fw_uses run a second time */
+			if (!f->crates_done && mk_parse_file(m, "Makefile.crates", true, e) < 0)
 				goto out;
+			f->crates_done = true;
 		} else if (strcmp(name, "tar") == 0) {
 			const char *a = args ? args : "";
 			const char *sufx = *a == '\0' ? ".tar" :
@@ -1157,7 +1168,8 @@ fw_cargo(struct fw *f, struct kerr *e)
 				strbuf_reset(&sb);
 				strbuf_addf(&sb, "${WRKDIR}/%s-%s", proj, commit);
 			}
-			for (char *nm = strtok(names, ","); nm; nm = strtok(NULL, ",")) {
+			for (char *sv = NULL, *nm = strtok_r(names, ",", &sv); nm;
+			    nm = strtok_r(NULL, ",", &sv)) {
 				char *k = xasprintf("WRKSRC_crate_%s", nm);
 				mk_set(m, k, sb.buf, false);
 				free(k);
@@ -1337,6 +1349,63 @@ fw_final(struct fw *f, struct kerr *e)
 	return err ? -1 : 0;
 }
 
+/* Variables of the pre-2014 framework, and ones kiln does not implement. */
+static const struct {
+	const char *name, *why;
+} refused_vars[] = {
+	{ "OPTIONS", "the old OPTIONS= syntax (use OPTIONS_DEFINE)" },
+	{ "NO_STAGE", "NO_STAGE (every port stages)" },
+	{ "USE_GMAKE", "USE_GMAKE (use USES=gmake)" },
+	{ "USE_AUTOTOOLS", "USE_AUTOTOOLS (use USES=autoreconf)" },
+	{ "USE_BZIP2", "USE_BZIP2 (use USES=tar:bzip2)" },
+	{ "USE_ZIP", "USE_ZIP" },
+	{ "USE_GNOME", "USE_GNOME" },
+	{ "NOPORTDOCS", "NOPORTDOCS (use the DOCS option)" },
+	{ "MLINKS", "MLINKS" },
+	{ "CARGO_USE_GITHUB", "CARGO_USE_GITHUB (list git crates in CARGO_CRATES)" },
+	{ "USE_GITLAB", "USE_GITLAB" },
+	{ "GL_TUPLE", "GL_TUPLE" },
+	{ "MASTER_SITE_SUBDIR", "MASTER_SITE_SUBDIR (write MACRO/subdir)" },
+	{ "MAN1", "MAN1 (man pages are in the plist)" },
+	{ "MAN3", "MAN3 (man pages are in the plist)" },
+	{ "MAN5", "MAN5 (man pages are in the plist)" },
+	{ "MAN8", "MAN8 (man pages are in the plist)" },
+	{ NULL, NULL },
+};
+
+/* Targets the framework owns; a port may not define them. */
+static const char *const framework_targets[] = { "fetch", "checksum", "extract",
+    "patch", "configure", "build", "stage", "install", "package", "makesum",
+    "generate-plist", "install-rc-script", "check-plist", "clean", "describe",
+    "cargo-extract", "cargo-configure", "cargo-crates", NULL };
+
+static int
+fw_refusals(struct fw *f, struct kerr *e)
+{
+	struct mk *m = f->p->mk;
+	const char *file;
+	int line;
+
+	for (int i = 0; refused_vars[i].name; i++)
+		if (mk_where(m, refused_vars[i].name, &file, &line))
+			return kerr_set(e, "%s:%d: %s is not supported", file, line,
+			    refused_vars[i].why);
+	for (size_t i = 0; i < mk_ntargets(m); i++) {
+		const struct mk_target *t = mk_target_at(m, i);
+		for (int k = 0; framework_targets[k]; k++)
+			if (strcmp(t->name, framework_targets[k]) == 0)
+				return kerr_set(e, "%s:%d: target %s belongs to the "
+				    "framework; overriding it is not supported", t->file,
+				    t->line, t->name);
+		for (size_t c = 0; c < t->cmds.n; c++)
+			if (strstr(t->cmds.v[c].text, "${MAKE}") ||
+			    strstr(t->cmds.v[c].text, "$(MAKE)"))
+				return kerr_set(e, "%s:%d: running ${MAKE} from a recipe "
+				    "is not supported", t->cmds.v[c].file, t->cmds.v[c].line);
+	}
+	return 0;
+}
+
 int
 fw_hook(struct mk *m, enum mk_sys which, void *arg, struct kerr *e)
 {
@@ -1358,5 +1427,7 @@ fw_hook(struct mk *m, enum mk_sys which, void *arg, struct kerr *e)
 	if (which == MK_SYS_POST && !f->pre_done)
 		return kerr_set(e, "%s/Makefile: <bsd.port.post.mk> without "
 		    "<bsd.port.pre.mk>", mk_display(m));
+	if (fw_refusals(f, e) < 0)
+		return -1;
 	return fw_final(f, e);
 }

@@ -11,7 +11,7 @@
 struct fw {
 	struct port *p;
 	const struct port_env *env;
-	bool options_done, uses_done, pre_done, final_done, cargo;
+	bool options_done, uses_done, pre_done, final_done, cargo, crates_done;
 	mk_words implicit;	/* dependency words USES added */
 };
 

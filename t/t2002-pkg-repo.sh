@@ -157,6 +157,21 @@ ok "after touching one package" $asuser "$KILN" pkg repo "$R" signing_command: "
 like "$(cat "$TMP/out")" "2 packages \(1 read, 1 from the cache\)" "only the changed package was read"
 ok "catalog still verifies" kiln pkg catalog -F "$TMP/fp" "$R"
 
+# -l: files.pkg, pkg's front-compressed directory dictionary + package blocks.
+ok "index with -l" kiln pkg repo -l "$TMP/u" "$TMP/good.key"
+zstd -dc "$TMP/u/files.pkg" | tar -xOf - files > "$TMP/files"
+is "$(sed -n '1,/^$/p' "$TMP/files" | tr '\n' '|')" "0 /usr/local/bin|11 etc|11 share/hello|17 libgreet||" \
+    "files: sorted, front-compressed directory dictionary"
+like "$(cat "$TMP/files")" "hello 1.0
+>0
+hello
+hello-link
+>1
+hello.conf.sample
+>2
+data.txt" "files: a block per package selecting directories by index"
+ok "files.pkg is signed too" sh -c "zstd -dc '$TMP/u/files.pkg' | tar -tf - | grep -qx signature"
+
 fails 2 "repo without DIR is a usage error" kiln pkg repo
 fails 1 "a missing key file is an error" kiln pkg repo "$TMP/u" "$TMP/nokey.pem"
 like "$(cat "$TMP/err")" "nokey.pem" "error names the key file"

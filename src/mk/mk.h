@@ -125,6 +125,11 @@ const char *mk_raw(const struct mk *m, const char *name);
 /* Defined in m's own scope (not only in the base). */
 bool mk_defined_own(const struct mk *m, const char *name);
 bool mk_defined(const struct mk *m, const char *name);
+/*
+ * Where a Makefile line last assigned name: *file (borrowed) and *line.
+ * False when it was not assigned by a Makefile line.
+ */
+bool mk_where(const struct mk *m, const char *name, const char **file, int *line);
 /* Assigned by a Makefile line (not only set by mk_set from outside). */
 bool mk_assigned(const struct mk *m, const char *name);
 

@@ -576,7 +576,8 @@ apply_mod(struct mk *m, const char *s, size_t n, size_t *ip, char endc,
 		if (i + 1 < n && s[i + 1] != ':' && s[i + 1] != endc)
 			goto unsupported;
 		split(val->buf, val->len, &w);
-		qsort(w.v, w.n, sizeof(*w.v), cmp_str);
+		if (w.n > 0)
+			qsort(w.v, w.n, sizeof(*w.v), cmp_str);
 		join(val, &w, " ", 1);
 		i++;
 		break;
@@ -720,6 +721,9 @@ mk_expand_dollar(struct mk *m, const char *s, size_t n, size_t *ip,
 	}
 	endc = s[i] == '{' ? '}' : ')';
 	i++;
+	if (m->nest >= 200)
+		return mk_err(m, e, "variable expressions nested too deeply");
+	m->nest++;
 	while (i < n && s[i] != ':' && s[i] != endc) {
 		if (s[i] == '$') {
 			if (mk_expand_dollar(m, s, n, &i, &name, false, e) < 0)
@@ -768,6 +772,7 @@ mk_expand_dollar(struct mk *m, const char *s, size_t n, size_t *ip,
 	*ip = i + 1;
 	rc = 0;
 out:
+	m->nest--;
 	strbuf_release(&name);
 	strbuf_release(&val);
 	return rc;

@@ -58,6 +58,8 @@ struct mk {
 	int depth;
 	unsigned long steps;		/* budget of one top-level expansion */
 	int include_depth;
+	int nest;			/* ${ nesting in the text being expanded */
+	int for_depth;
 	unsigned long lines_done;
 	/* Rule being read: recipe lines go to these targets. */
 	VEC(struct mk_target *) cur;

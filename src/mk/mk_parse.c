@@ -248,6 +248,18 @@ mk_defined_own(const struct mk *m, const char *name)
 }
 
 bool
+mk_where(const struct mk *m, const char *name, const char **file, int *line)
+{
+	const struct mk_var *v = mk_table_find(&m->vars, name, strlen(name));
+
+	if (v == NULL || v->file == NULL)
+		return false;
+	*file = v->file;
+	*line = v->line;
+	return true;
+}
+
+bool
 mk_assigned(const struct mk *m, const char *name)
 {
 	const struct mk_var *v = mk_table_find(&m->vars, name, strlen(name));
@@ -717,6 +729,11 @@ dir_for(struct reader *r, mlines *l, size_t i, size_t to, const char *arg,
 	}
 	if (expand_words(m, in + 4, &words, r->e) < 0)
 		goto out;
+	if (m->for_depth >= 32) {
+		mk_err(m, r->e, ".for loops nested too deeply");
+		goto out;
+	}
+	m->for_depth++;
 	for (size_t w = 0; w < words.n; w++) {
 		mlines body = VEC_INIT;
 		for (k = i + 1; k < end; k++) {
@@ -730,10 +747,13 @@ dir_for(struct reader *r, mlines *l, size_t i, size_t to, const char *arg,
 		}
 		rc = process(r, &body, 0, body.n);
 		lines_free(&body);
-		if (rc < 0)
+		if (rc < 0) {
+			m->for_depth--;
 			goto out;
+		}
 		rc = -1;
 	}
+	m->for_depth--;
 	*next = end + 1;
 	rc = 0;
 out:

@@ -13,6 +13,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zstd.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +77,70 @@ ar_fail(struct kerr *e, struct archive *a, const char *what)
 	return kerr_set(e, "%s: %s", what, m ? m : "libarchive error");
 }
 
+/*
+ * zstd is done here with libzstd rather than libarchive's filter: with
+ * nbWorkers the compression runs in worker threads while this thread reads
+ * and hashes the next files (the pipeline `tar | zstd` gets from two
+ * processes), and libarchive only produces the uncompressed tar stream.
+ */
+struct zsink {
+	ZSTD_CCtx *cctx;
+	int fd;
+	char *out;
+	size_t outcap;
+};
+
+static int
+zsink_drain(struct archive *a, struct zsink *z, ZSTD_inBuffer *in,
+    ZSTD_EndDirective mode)
+{
+	size_t left;
+
+	do {
+		ZSTD_outBuffer out = { z->out, z->outcap, 0 };
+
+		left = ZSTD_compressStream2(z->cctx, &out, in, mode);
+		if (ZSTD_isError(left)) {
+			archive_set_error(a, EIO, "zstd: %s", ZSTD_getErrorName(left));
+			return -1;
+		}
+		if (out.pos > 0 && write_full(z->fd, z->out, out.pos) < 0) {
+			archive_set_error(a, errno, "write: %s", strerror(errno));
+			return -1;
+		}
+	} while (mode == ZSTD_e_end ? left != 0 : in->pos < in->size);
+	return 0;
+}
+
+static la_ssize_t
+zsink_write(struct archive *a, void *cd, const void *buf, size_t len)
+{
+	ZSTD_inBuffer in = { buf, len, 0 };
+
+	return zsink_drain(a, cd, &in, ZSTD_e_continue) < 0 ? -1 : (la_ssize_t)len;
+}
+
+static int
+zsink_close(struct archive *a, void *cd)
+{
+	struct zsink *z = cd;
+	ZSTD_inBuffer in = { NULL, 0, 0 };
+	int r = zsink_drain(a, z, &in, ZSTD_e_end) < 0 ? ARCHIVE_FATAL : ARCHIVE_OK;
+
+	ZSTD_freeCCtx(z->cctx);
+	free(z->out);
+	free(z);
+	return r;
+}
+
+static long
+ncpu(int threads)
+{
+	long n = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? n : 1;
+}
+
 /* A tar writer on fd with the filter and options of c/level/threads. */
 static struct archive *
 writer_new(int fd, enum pkg_compress c, int level, int threads,
@@ -87,30 +152,37 @@ writer_new(int fd, enum pkg_compress c, int level, int threads,
 
 	archive_write_set_format_pax_restricted(a);
 	switch (c) {
-	case PKG_COMPRESS_ZSTD:
-		r = archive_write_add_filter_zstd(a);
-		if (r == ARCHIVE_OK) {
-			snprintf(opt, sizeof(opt), "zstd:compression-level=%d",
-			    level < 0 ? 3 : level);
-			r = archive_write_set_options(a, opt);
-		}
-		if (r == ARCHIVE_OK && threads != 1) {
-			long n = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+	case PKG_COMPRESS_ZSTD: {
+		struct zsink *z = xcalloc(1, sizeof(*z));
 
-			snprintf(opt, sizeof(opt), "zstd:threads=%ld", n > 0 ? n : 1);
-			r = archive_write_set_options(a, opt);
+		z->cctx = ZSTD_createCCtx();
+		z->fd = fd;
+		z->outcap = ZSTD_CStreamOutSize();
+		z->out = xmalloc(z->outcap);
+		ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel,
+		    level < 0 ? 3 : level);
+		ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_checksumFlag, 1);
+		if (ncpu(threads) > 1)	/* fails harmlessly without MT support */
+			ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers,
+			    (int)ncpu(threads));
+		archive_write_add_filter_none(a);
+		archive_write_set_bytes_per_block(a, 1 << 20);
+		archive_write_set_bytes_in_last_block(a, 1);
+		if (archive_write_open(a, z, NULL, zsink_write, zsink_close) != ARCHIVE_OK) {
+			ar_fail(e, a, what);
+			archive_write_free(a);
+			return NULL;
 		}
-		break;
+		return a;
+	}
 	case PKG_COMPRESS_XZ:
 		r = archive_write_add_filter_xz(a);
 		if (r == ARCHIVE_OK && level >= 0) {
 			snprintf(opt, sizeof(opt), "xz:compression-level=%d", level);
 			r = archive_write_set_options(a, opt);
 		}
-		if (r == ARCHIVE_OK && threads != 1) {
-			long n = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
-
-			snprintf(opt, sizeof(opt), "xz:threads=%ld", n > 0 ? n : 1);
+		if (r == ARCHIVE_OK && ncpu(threads) > 1) {
+			snprintf(opt, sizeof(opt), "xz:threads=%ld", ncpu(threads));
 			r = archive_write_set_options(a, opt);
 		}
 		break;
@@ -1135,21 +1207,37 @@ pkg_extract_commit(struct pkg_extract *x, struct kerr *e)
 	return 0;
 }
 
+static int
+cmp_len_desc(const void *a, const void *b)
+{
+	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+
+	return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
 void
 pkg_extract_abort(struct pkg_extract *x)
 {
+	VEC(char *) dirs = VEC_INIT;
+
 	if (x->committed)
 		return;
-	for (size_t i = x->items.n; i-- > 0;) {
+	for (size_t i = 0; i < x->items.n; i++) {
 		struct pkg_xitem *it = &x->items.v[i];
 
 		if (it->tmp)
 			unlink(it->tmp);
 		else if (it->is_dir && it->created)
-			rmdir(it->final);
+			vec_push(&dirs, it->final);
 	}
-	for (size_t i = x->parents.n; i-- > 0;)
-		rmdir(x->parents.v[i]);
+	for (size_t i = 0; i < x->parents.n; i++)
+		vec_push(&dirs, x->parents.v[i]);
+	/* Deepest first, so every directory is empty when its turn comes. */
+	if (dirs.n > 0)
+		qsort(dirs.v, dirs.n, sizeof(char *), cmp_len_desc);
+	for (size_t i = 0; i < dirs.n; i++)
+		rmdir(dirs.v[i]);
+	vec_free(&dirs);
 }
 
 void

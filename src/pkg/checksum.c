@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -182,4 +183,21 @@ pkg_cksum_symlink(enum pkg_cksum_type t, const char *target)
 	if (target[0] == '/')
 		return pkg_cksum_buf(t, target + 1, len);
 	return pkg_cksum_buf(t, target, len);
+}
+
+int
+pkg_cksum_verify_file(const char *sum, const char *path, struct kerr *e)
+{
+	enum pkg_cksum_type t;
+	char *got;
+	int rc = 0;
+
+	if (pkg_cksum_type_of(sum, &t, e) < 0)
+		return kerr_prefix(e, "%s", path);
+	if ((got = pkg_cksum_file(t, path, NULL, e)) == NULL)
+		return -1;
+	if (strcmp(got, sum) != 0)
+		rc = kerr_set(e, "%s: checksum mismatch", path);
+	free(got);
+	return rc;
 }

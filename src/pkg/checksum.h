@@ -50,6 +50,11 @@ char *pkg_cksum_file(enum pkg_cksum_type t, const char *path, uint64_t *size,
  * targets (skip the '/', keep the length: the NUL is hashed). */
 char *pkg_cksum_symlink(enum pkg_cksum_type t, const char *target);
 
+/* 0 when the file at path matches sum (any supported form, e.g. a
+ * catalog's plain SHA-256 hex or pkg 2.8's "2$..."), else -1 with e set
+ * ("PATH: checksum mismatch"). */
+int pkg_cksum_verify_file(const char *sum, const char *path, struct kerr *e);
+
 /* pkg's base32 (z-base32 alphabet, bits taken LSB first); appends NUL.
  * out must hold (len * 8 + 4) / 5 + 1 bytes. */
 void pkg_base32(const uint8_t *data, size_t len, char *out);

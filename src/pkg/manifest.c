@@ -982,6 +982,12 @@ append_file(struct pkg_manifest *m, const char *path)
 }
 
 struct pkg_file *
+pkg_manifest_append_file(struct pkg_manifest *m, const char *path)
+{
+	return append_file(m, path);
+}
+
+struct pkg_file *
 pkg_manifest_add_file(struct pkg_manifest *m, const char *path)
 {
 	struct pkg_file *old = pkg_manifest_file(m, path);

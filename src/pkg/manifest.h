@@ -179,8 +179,12 @@ struct pkg_file *pkg_manifest_file(const struct pkg_manifest *m, const char *pat
 struct pkg_dir *pkg_manifest_dir(const struct pkg_manifest *m, const char *path);
 const char *pkg_manifest_annotation(const struct pkg_manifest *m, const char *key);
 
-/* Builders: copy their string arguments. */
+/* Builders: copy their string arguments.  add_file returns the existing
+ * entry for a path already there (a linear search); append_file does not
+ * look (the caller knows the path is new).  Pointers are valid until the
+ * next add/append. */
 struct pkg_file *pkg_manifest_add_file(struct pkg_manifest *m, const char *path);
+struct pkg_file *pkg_manifest_append_file(struct pkg_manifest *m, const char *path);
 struct pkg_dir *pkg_manifest_add_dir(struct pkg_manifest *m, const char *path);
 void pkg_manifest_add_dep(struct pkg_manifest *m, const char *name,
     const char *origin, const char *version);

@@ -10,6 +10,7 @@
 #include "util/xalloc.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +18,56 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* A set of file paths, so "listed twice" and the unlisted-files walk stay
+ * linear on packages with many thousands of files. */
+struct pathset {
+	char **slot;	/* borrowed from the manifest's files */
+	size_t cap, n;
+};
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static bool
+pathset_has(const struct pathset *ps, const char *s)
+{
+	if (ps->cap == 0)
+		return false;
+	for (size_t i = hash_str(s) & (ps->cap - 1); ps->slot[i]; i = (i + 1) & (ps->cap - 1))
+		if (strcmp(ps->slot[i], s) == 0)
+			return true;
+	return false;
+}
+
+static void
+pathset_add(struct pathset *ps, char *s)
+{
+	if ((ps->n + 1) * 2 > ps->cap) {
+		struct pathset bigger = { NULL, ps->cap ? ps->cap * 2 : 64, 0 };
+
+		bigger.slot = xcalloc(bigger.cap, sizeof(char *));
+		for (size_t i = 0; i < ps->cap; i++)
+			if (ps->slot[i])
+				pathset_add(&bigger, ps->slot[i]);
+		free(ps->slot);
+		*ps = bigger;
+	}
+	size_t i = hash_str(s) & (ps->cap - 1);
+	while (ps->slot[i])
+		i = (i + 1) & (ps->cap - 1);
+	ps->slot[i] = s;
+	ps->n++;
+}
+
 struct pstate {
+	struct pathset listed;
 	const char *what;
 	int line;
 	const char *stagedir;
@@ -127,12 +177,13 @@ add_file(struct pstate *s, const char *arg, const struct attrs *a, bool config,
 		return -1;
 	}
 	free(staged);
-	if (pkg_manifest_file(s->m, abs)) {
+	if (pathset_has(&s->listed, abs)) {
 		perr(s, e, "%s: listed twice", abs);
 		free(abs);
 		return -1;
 	}
-	f = pkg_manifest_add_file(s->m, abs);
+	f = pkg_manifest_append_file(s->m, abs);
+	pathset_add(&s->listed, f->path);
 	if (a->owner || s->owner)
 		f->uname = xstrdup(a->owner ? a->owner : s->owner);
 	if (a->group || s->group)
@@ -444,7 +495,7 @@ do_line(struct pstate *s, char *line, struct kerr *e)
 
 /* Walk the stage and collect files and symlinks no line named. */
 static int
-walk_unlisted(const char *stagedir, const char *rel, struct pkg_manifest *m,
+walk_unlisted(const char *stagedir, const char *rel, const struct pathset *m,
     pkg_strv *out, struct kerr *e)
 {
 	char *dir = path_join(stagedir, rel);
@@ -468,7 +519,7 @@ walk_unlisted(const char *stagedir, const char *rel, struct pkg_manifest *m,
 		if (lstat(full, &st) == 0) {
 			if (S_ISDIR(st.st_mode))
 				rc = walk_unlisted(stagedir, child, m, out, e);
-			else if (pkg_manifest_file(m, child) == NULL)
+			else if (!pathset_has(m, child))
 				pkg_strv_push(out, child);
 		}
 		free(full);
@@ -502,6 +553,8 @@ pkg_plist_parse(const char *text, size_t len, const char *what,
 	if (m->prefix == NULL)
 		m->prefix = xstrdup("/usr/local");
 	s.prefix = xstrdup(m->prefix);
+	for (size_t i = 0; i < m->files.n; i++)
+		pathset_add(&s.listed, m->files.v[i].path);
 	for (int i = 0; i < PKG_SCRIPT_MAX; i++)
 		strbuf_init(&s.scripts[i], 0);
 	while (p < end) {
@@ -552,9 +605,10 @@ pkg_plist_parse(const char *text, size_t len, const char *what,
 		}
 	}
 	if (unlisted) {
-		if (walk_unlisted(stagedir, "/", m, unlisted, e) < 0)
+		if (walk_unlisted(stagedir, "/", &s.listed, unlisted, e) < 0)
 			goto out;
-		qsort(unlisted->v, unlisted->n, sizeof(char *), cmp_str);
+		if (unlisted->n > 0)
+			qsort(unlisted->v, unlisted->n, sizeof(char *), cmp_str);
 	}
 	rc = 0;
 out:
@@ -565,6 +619,7 @@ out:
 	free(s.group);
 	free(s.last_file);
 	free(s.last_abs);
+	free(s.listed.slot);
 	return rc;
 }
 

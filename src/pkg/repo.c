@@ -711,20 +711,86 @@ cache_write(const char *dir, const pkgent_vec *pk, struct kerr *e)
 	return rc;
 }
 
-/* The "files" catalog: per package "name version" then its files. */
+/*
+ * The "files" catalog (pkg repo -l, read by pkg rwhich): a sorted
+ * dictionary of directories, front-compressed like locate(1) ("N suffix":
+ * keep N bytes of the previous entry), an empty line, then per package a
+ * block "name version", ">index" lines selecting a directory and the
+ * basenames in it, each block followed by an empty line.
+ */
+static size_t
+dir_len(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash == NULL ? 0 : slash == path ? 1 : (size_t)(slash - path);
+}
+
+static int
+cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void
 files_text(const pkgent_vec *pk, struct strbuf *sb)
 {
+	VEC(char *) dirs = VEC_INIT;
+	const char *prev = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < pk->n; i++)
+		for (size_t j = 0; j < pk->v[i].files.n; j++) {
+			const char *f = pk->v[i].files.v[j];
+
+			vec_push(&dirs, xstrndup(f, dir_len(f)));
+		}
+	qsort(dirs.v, dirs.n, sizeof(char *), cmp_strp);
+	for (size_t i = 0; i < dirs.n; i++) {
+		if (n > 0 && strcmp(dirs.v[n - 1], dirs.v[i]) == 0) {
+			free(dirs.v[i]);
+			continue;
+		}
+		dirs.v[n++] = dirs.v[i];
+	}
+	dirs.n = n;
+	for (size_t i = 0; i < dirs.n; i++) {
+		size_t common = 0;
+
+		while (prev[common] && dirs.v[i][common] == prev[common])
+			common++;
+		strbuf_addf(sb, "%zu %s\n", common, dirs.v[i] + common);
+		prev = dirs.v[i];
+	}
+	strbuf_addch(sb, '\n');
 	for (size_t i = 0; i < pk->n; i++) {
 		const struct pkgent *pe = &pk->v[i];
+		char *cur = NULL;
 
 		if (pe->name == NULL)
 			continue;
 		strbuf_addf(sb, "%s %s\n", pe->name, pe->version);
-		for (size_t j = 0; j < pe->files.n; j++)
-			strbuf_addf(sb, "%s\n", pe->files.v[j]);
+		for (size_t j = 0; j < pe->files.n; j++) {
+			const char *f = pe->files.v[j];
+			size_t dl = dir_len(f);
+			char *d = xstrndup(f, dl);
+			char **hit = bsearch(&d, dirs.v, dirs.n, sizeof(char *), cmp_strp);
+
+			if (cur == NULL || strcmp(cur, d) != 0) {
+				strbuf_addf(sb, ">%zu\n", (size_t)(hit - dirs.v));
+				free(cur);
+				cur = d;
+			} else {
+				free(d);
+			}
+			strbuf_addf(sb, "%s\n", f + (dl == 1 ? 1 : dl + 1));
+		}
+		free(cur);
 		strbuf_addch(sb, '\n');
 	}
+	for (size_t i = 0; i < dirs.n; i++)
+		free(dirs.v[i]);
+	vec_free(&dirs);
 }
 
 /* Write one catalog archive with its signature members. */

@@ -203,6 +203,21 @@ test_checksums(void **state)
 	assert_int_equal(pkg_cksum_type_of("deadbeef", &t, &e), 0);
 	assert_int_equal(t, PKG_CKSUM_PLAIN_HEX);
 	assert_int_equal(pkg_cksum_type_of("9$abc", &t, &e), -1);
+	{
+		char *f = path_join(dir, "sumfile");
+		char *b2;
+
+		assert_int_equal(path_write_atomic(f, "abc", 3, 0644, &e), 0);
+		assert_int_equal(pkg_cksum_verify_file(
+		    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", f, &e), 0);
+		b2 = pkg_cksum_buf(PKG_CKSUM_BLAKE2_BASE32, "abc", 3);
+		assert_int_equal(pkg_cksum_verify_file(b2, f, &e), 0);
+		b2[5] = b2[5] == 'y' ? 'b' : 'y';
+		assert_int_equal(pkg_cksum_verify_file(b2, f, &e), -1);
+		assert_non_null(strstr(e.msg, "checksum mismatch"));
+		free(b2);
+		free(f);
+	}
 }
 
 int

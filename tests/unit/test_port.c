@@ -187,6 +187,19 @@ test_errors(void **state)
 	assert_int_equal(port_load(&env, "misc/g", &p, &e), -1);
 	assert_string_equal(e.msg, "misc/g/Makefile: malformed BUILD_DEPENDS entry 'nocolon' "
 	    "(expected pattern:origin[:target])");
+	write_port("misc/i", "Makefile", "PORTNAME=i\nPORTVERSION=1\nCATEGORIES=misc\nCOMMENT=c\n"
+	    "\nUSE_GMAKE=yes\n.include <bsd.port.mk>\n");
+	assert_int_equal(port_load(&env, "misc/i", &p, &e), -1);
+	assert_string_equal(e.msg, "misc/i/Makefile:6: USE_GMAKE (use USES=gmake) is not supported");
+	write_port("misc/j", "Makefile", "PORTNAME=j\nPORTVERSION=1\nCATEGORIES=misc\nCOMMENT=c\n"
+	    "do-build:\n\ttrue\ninstall-rc-script:\n\ttrue\n.include <bsd.port.mk>\n");
+	assert_int_equal(port_load(&env, "misc/j", &p, &e), -1);
+	assert_string_equal(e.msg, "misc/j/Makefile:7: target install-rc-script belongs to the "
+	    "framework; overriding it is not supported");
+	write_port("misc/k", "Makefile", "PORTNAME=k\nPORTVERSION=1\nCATEGORIES=misc\nCOMMENT=c\n"
+	    "post-build:\n\tcd ${WRKSRC} && ${MAKE} -V FOO\n.include <bsd.port.mk>\n");
+	assert_int_equal(port_load(&env, "misc/k", &p, &e), -1);
+	assert_string_equal(e.msg, "misc/k/Makefile:6: running ${MAKE} from a recipe is not supported");
 	write_port("misc/h", "Makefile", "PORTNAME=h\nPORTVERSION=1\nCATEGORIES=misc\nCOMMENT=c\n"
 	    "OPTIONS_RADIO=R\nOPTIONS_RADIO_R=A B\nOPTIONS_DEFAULT=A B\n.include <bsd.port.mk>\n");
 	assert_int_equal(port_load(&env, "misc/h", &p, &e), -1);
