@@ -107,7 +107,7 @@ const struct cmd kiln_commands[] = {
 	  "           packages with their plists" },
 	{ "pkg", cmd_pkg, 0, "create packages, index repositories, manage packages",
 	  "kiln pkg [-r ROOT] [-R REPOS_DIR] [-o KEY=VALUE] VERB [ARGS]\n"
-	  "  verbs: create, repo, version -t (kiln pkg -h lists all)" },
+	  "  verbs: create, repo, catalog, extract, version -t (kiln pkg help lists all)" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

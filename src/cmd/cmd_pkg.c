@@ -18,6 +18,8 @@
 #include <string.h>
 
 const struct pkg_verb pkg_verbs[] = {
+	{ "help", pkg_cmd_help, "list the verbs, or show one verb's usage",
+	  "kiln pkg help [VERB]" },
 	{ "create", pkg_cmd_create, "create a package from a stage directory",
 	  "kiln pkg create -r STAGEDIR -m METADIR [-p PLIST] [-o OUTDIR]\n"
 	  "                [-f tzst|txz|tgz|tbz|tar] [-l LEVEL] [-T THREADS] [-t MTIME]\n"
@@ -30,9 +32,11 @@ const struct pkg_verb pkg_verbs[] = {
 	  "  -T THREADS   compression threads (default: all CPUs)\n"
 	  "  -t MTIME     force every file's mtime (default $SOURCE_DATE_EPOCH)" },
 	{ "repo", pkg_cmd_repo, "index a directory of packages into a signed repository",
-	  "kiln pkg repo [-l] [-f FORMAT] DIR [KEYFILE | signing_command: CMD...]\n"
-	  "  -l          also write files.pkg (the list of files per package)\n"
+	  "kiln pkg repo [-l] [-f FORMAT] [-L LEVEL] DIR [KEYFILE | signing_command: CMD...]\n"
+	  "  -l          also write files.pkg (the list of files per package; reads\n"
+	  "              every package, the index cache is not used)\n"
 	  "  -f FORMAT   catalog compression (default tzst)\n"
+	  "  -L LEVEL    catalog compression level (zstd default 3; pkg uses 19)\n"
 	  "  KEYFILE     RSA private key (PEM): `signature` members (pubkey clients)\n"
 	  "  signing_command: CMD   external signer: .sig/.pub members\n"
 	  "              (fingerprints clients)" },
@@ -174,7 +178,7 @@ cmd_pkg(int argc, char **argv, struct kctx *k)
 	}
 	if ((v = pkg_verb_find(argv[optind])) == NULL) {
 		free(g.opts);
-		return cmd_failf("pkg: unknown verb '%s' (kiln pkg -h lists them)",
+		return cmd_failf("pkg: unknown verb '%s' (kiln pkg help lists them)",
 		    argv[optind]);
 	}
 	rc = v->fn(argc - optind, argv + optind, &g, k);
@@ -190,6 +194,22 @@ wants_help(int argc, char **argv)
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 			return true;
 	return false;
+}
+
+int
+pkg_cmd_help(int argc, char **argv, const struct pkg_globals *g, struct kctx *k)
+{
+	const struct pkg_verb *v;
+
+	if (argc < 2) {
+		print_verbs(stdout);
+		return EXIT_OK;
+	}
+	if ((v = pkg_verb_find(argv[1])) == NULL)
+		return cmd_failf("pkg help: no verb named '%s' (kiln pkg help lists them)",
+		    argv[1]);
+	printf("usage: %s\n\n%s.\n", v->usage, v->summary);
+	return EXIT_OK;
 }
 
 int

@@ -1,6 +1,6 @@
 /*
  * cmd_pkg: the contract between `kiln pkg` (cmd_pkg.c: global options and
- * the verb table) and its verbs (cmd_pkg.c: create, repo, version, extract, catalog;
+ * the verb table) and its verbs (cmd_pkg.c: help, create, repo, version, extract, catalog;
  * cmd_pkg_client.c: install, upgrade, delete, ...).
  *
  * `kiln pkg [-r ROOT] [-R REPOS_DIR] [-o KEY=VALUE]... VERB [ARGS]`:
@@ -47,6 +47,7 @@ int pkg_verb_usage(const struct pkg_verb *v);
 const struct pkg_verb *pkg_verb_find(const char *name);
 
 /* Verbs of cmd_pkg.c. */
+int pkg_cmd_help(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
 int pkg_cmd_create(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
 int pkg_cmd_repo(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);
 int pkg_cmd_version(int argc, char **argv, const struct pkg_globals *g, struct kctx *k);

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,21 +79,35 @@ ar_fail(struct kerr *e, struct archive *a, const char *what)
 }
 
 /*
- * zstd is done here with libzstd rather than libarchive's filter: with
- * nbWorkers the compression runs in worker threads while this thread reads
- * and hashes the next files (the pipeline `tar | zstd` gets from two
- * processes), and libarchive only produces the uncompressed tar stream.
+ * zstd is done here with libzstd rather than libarchive's filter, so that
+ * compression overlaps with reading and hashing the files: with two or
+ * more threads a compressor thread takes 1 MiB blocks of the tar stream
+ * from a small queue (the pipeline `tar | zstd` gets from two processes;
+ * beyond two threads zstd's own workers join in).  libarchive only
+ * produces the uncompressed tar stream.
  */
+#define ZQ_LEN 4
+
 struct zsink {
 	ZSTD_CCtx *cctx;
 	int fd;
 	char *out;
 	size_t outcap;
+	int err;		/* errno of the first failure, or EIO */
+	char errmsg[160];
+	/* threaded mode */
+	bool threaded;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_data, cv_space;
+	struct { char *data; size_t len; } q[ZQ_LEN];
+	size_t head, count;
+	bool closing;
 };
 
+/* Compress in with mode and write what comes out.  0 or -1 (z->err set). */
 static int
-zsink_drain(struct archive *a, struct zsink *z, ZSTD_inBuffer *in,
-    ZSTD_EndDirective mode)
+zsink_compress(struct zsink *z, ZSTD_inBuffer *in, ZSTD_EndDirective mode)
 {
 	size_t left;
 
@@ -101,32 +116,121 @@ zsink_drain(struct archive *a, struct zsink *z, ZSTD_inBuffer *in,
 
 		left = ZSTD_compressStream2(z->cctx, &out, in, mode);
 		if (ZSTD_isError(left)) {
-			archive_set_error(a, EIO, "zstd: %s", ZSTD_getErrorName(left));
+			z->err = EIO;
+			snprintf(z->errmsg, sizeof(z->errmsg), "zstd: %s",
+			    ZSTD_getErrorName(left));
 			return -1;
 		}
 		if (out.pos > 0 && write_full(z->fd, z->out, out.pos) < 0) {
-			archive_set_error(a, errno, "write: %s", strerror(errno));
+			z->err = errno;
+			snprintf(z->errmsg, sizeof(z->errmsg), "write: %s", strerror(errno));
 			return -1;
 		}
 	} while (mode == ZSTD_e_end ? left != 0 : in->pos < in->size);
 	return 0;
 }
 
+static void *
+zsink_thread(void *arg)
+{
+	struct zsink *z = arg;
+
+	for (;;) {
+		char *data;
+		size_t len;
+
+		pthread_mutex_lock(&z->mu);
+		while (z->count == 0 && !z->closing)
+			pthread_cond_wait(&z->cv_data, &z->mu);
+		if (z->count == 0) {
+			pthread_mutex_unlock(&z->mu);
+			break;
+		}
+		data = z->q[z->head].data;
+		len = z->q[z->head].len;
+		z->head = (z->head + 1) % ZQ_LEN;
+		z->count--;
+		pthread_cond_signal(&z->cv_space);
+		pthread_mutex_unlock(&z->mu);
+		if (z->err == 0) {
+			ZSTD_inBuffer in = { data, len, 0 };
+
+			/* after a failure, keep emptying the queue so the
+			 * writer never waits forever */
+			if (zsink_compress(z, &in, ZSTD_e_continue) < 0) {
+				pthread_mutex_lock(&z->mu);
+				pthread_cond_signal(&z->cv_space);
+				pthread_mutex_unlock(&z->mu);
+			}
+		}
+		free(data);
+	}
+	if (z->err == 0) {
+		ZSTD_inBuffer in = { NULL, 0, 0 };
+
+		(void)zsink_compress(z, &in, ZSTD_e_end);
+	}
+	return NULL;
+}
+
 static la_ssize_t
 zsink_write(struct archive *a, void *cd, const void *buf, size_t len)
 {
-	ZSTD_inBuffer in = { buf, len, 0 };
+	struct zsink *z = cd;
 
-	return zsink_drain(a, cd, &in, ZSTD_e_continue) < 0 ? -1 : (la_ssize_t)len;
+	if (!z->threaded) {
+		ZSTD_inBuffer in = { buf, len, 0 };
+
+		if (zsink_compress(z, &in, ZSTD_e_continue) < 0) {
+			archive_set_error(a, z->err, "%s", z->errmsg);
+			return -1;
+		}
+		return (la_ssize_t)len;
+	}
+	char *copy = xmalloc(len);
+
+	memcpy(copy, buf, len);
+	pthread_mutex_lock(&z->mu);
+	while (z->count == ZQ_LEN && z->err == 0)
+		pthread_cond_wait(&z->cv_space, &z->mu);
+	if (z->err != 0) {
+		pthread_mutex_unlock(&z->mu);
+		free(copy);
+		archive_set_error(a, z->err, "%s", z->errmsg);
+		return -1;
+	}
+	z->q[(z->head + z->count) % ZQ_LEN].data = copy;
+	z->q[(z->head + z->count) % ZQ_LEN].len = len;
+	z->count++;
+	pthread_cond_signal(&z->cv_data);
+	pthread_mutex_unlock(&z->mu);
+	return (la_ssize_t)len;
 }
 
 static int
 zsink_close(struct archive *a, void *cd)
 {
 	struct zsink *z = cd;
-	ZSTD_inBuffer in = { NULL, 0, 0 };
-	int r = zsink_drain(a, z, &in, ZSTD_e_end) < 0 ? ARCHIVE_FATAL : ARCHIVE_OK;
+	int r = ARCHIVE_OK;
 
+	if (z->threaded) {
+		pthread_mutex_lock(&z->mu);
+		z->closing = true;
+		pthread_cond_signal(&z->cv_data);
+		pthread_mutex_unlock(&z->mu);
+		pthread_join(z->th, NULL);
+		pthread_mutex_destroy(&z->mu);
+		pthread_cond_destroy(&z->cv_data);
+		pthread_cond_destroy(&z->cv_space);
+	} else if (z->err == 0) {
+		ZSTD_inBuffer in = { NULL, 0, 0 };
+
+		(void)zsink_compress(z, &in, ZSTD_e_end);
+	}
+	if (z->err != 0) {
+		archive_set_error(a, z->err, "%s", z->errmsg);
+		r = ARCHIVE_FATAL;
+	}
 	ZSTD_freeCCtx(z->cctx);
 	free(z->out);
 	free(z);
@@ -162,9 +266,21 @@ writer_new(int fd, enum pkg_compress c, int level, int threads,
 		ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel,
 		    level < 0 ? 3 : level);
 		ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_checksumFlag, 1);
-		if (ncpu(threads) > 1)	/* fails harmlessly without MT support */
+		if (ncpu(threads) > 2)	/* fails harmlessly without MT support */
 			ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers,
-			    (int)ncpu(threads));
+			    (int)ncpu(threads) - 1);
+		if (ncpu(threads) > 1) {
+			z->threaded = true;
+			pthread_mutex_init(&z->mu, NULL);
+			pthread_cond_init(&z->cv_data, NULL);
+			pthread_cond_init(&z->cv_space, NULL);
+			if (pthread_create(&z->th, NULL, zsink_thread, z) != 0) {
+				pthread_mutex_destroy(&z->mu);
+				pthread_cond_destroy(&z->cv_data);
+				pthread_cond_destroy(&z->cv_space);
+				z->threaded = false;	/* compress inline instead */
+			}
+		}
 		archive_write_add_filter_none(a);
 		archive_write_set_bytes_per_block(a, 1 << 20);
 		archive_write_set_bytes_in_last_block(a, 1);
@@ -738,6 +854,9 @@ lookup_id(const char *root, const char *file, const char *name)
 }
 
 struct xctx {
+	char *uname, *gname;	/* last names looked up, and their ids */
+	uid_t uid;
+	gid_t gid;
 	const char *root;
 	const struct pkg_manifest *m;
 	const struct pkg_extract_opts *o;
@@ -855,8 +974,24 @@ apply_attrs(struct xctx *c, int fd, const char *p, bool is_link, mode_t perm,
 	struct timespec ts[2];
 
 	if (c->o->set_owner) {
-		uid_t u = lookup_id(c->root, "etc/passwd", uname ? uname : "root");
-		gid_t g = lookup_id(c->root, "etc/group", gname ? gname : "wheel");
+		uid_t u;
+		gid_t g;
+
+		uname = uname ? uname : "root";
+		gname = gname ? gname : "wheel";
+		/* One package has few owners: remember the last lookup. */
+		if (c->uname == NULL || strcmp(c->uname, uname) != 0) {
+			free(c->uname);
+			c->uname = xstrdup(uname);
+			c->uid = lookup_id(c->root, "etc/passwd", uname);
+		}
+		if (c->gname == NULL || strcmp(c->gname, gname) != 0) {
+			free(c->gname);
+			c->gname = xstrdup(gname);
+			c->gid = lookup_id(c->root, "etc/group", gname);
+		}
+		u = c->uid;
+		g = c->gid;
 
 		if (fd >= 0)
 			(void)!fchown(fd, u, g);
@@ -1186,6 +1321,8 @@ out:
 	free(c.files);
 	free(c.dirs);
 	free(c.seen);
+	free(c.uname);
+	free(c.gname);
 	free(realroot);
 	return rc;
 }
@@ -1234,6 +1371,7 @@ pkg_extract_abort(struct pkg_extract *x)
 		vec_push(&dirs, x->parents.v[i]);
 	/* Deepest first, so every directory is empty when its turn comes. */
 	if (dirs.n > 0)
+	if (dirs.n > 1)
 		qsort(dirs.v, dirs.n, sizeof(char *), cmp_len_desc);
 	for (size_t i = 0; i < dirs.n; i++)
 		rmdir(dirs.v[i]);

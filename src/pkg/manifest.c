@@ -766,6 +766,25 @@ perm_string(mode_t perm, char buf[16])
 	snprintf(buf, 16, "%#4.4o", (unsigned)perm);
 }
 
+/*
+ * Append key to object o without uv_set's search for an existing key: the
+ * files and directories maps can hold tens of thousands of paths, already
+ * unique, and a search per insert would make emitting quadratic.  Same
+ * allocation scheme as uv_set, so uv_free releases it.
+ */
+static void
+obj_append(struct uv *o, const char *key, struct uv *val)
+{
+	if (o->u.obj.n == o->u.obj.cap) {
+		o->u.obj.cap = o->u.obj.cap ? o->u.obj.cap * 2 : 8;
+		o->u.obj.keys = xreallocarray(o->u.obj.keys, o->u.obj.cap, sizeof(char *));
+		o->u.obj.vals = xreallocarray(o->u.obj.vals, o->u.obj.cap,
+		    sizeof(struct uv *));
+	}
+	o->u.obj.keys[o->u.obj.n] = xstrdup(key);
+	o->u.obj.vals[o->u.obj.n++] = val;
+}
+
 static void
 emit_files(struct uv *o, const struct pkg_manifest *m)
 {
@@ -794,7 +813,7 @@ emit_files(struct uv *o, const struct pkg_manifest *m)
 			uv_set(x, "symlink_target", uv_new_string(f->symlink_target));
 		if (f->mtime >= 0)
 			uv_set(x, "mtime", uv_new_int(f->mtime));
-		uv_set(files, key.buf, x);
+		obj_append(files, key.buf, x);
 		strbuf_release(&key);
 	}
 }
@@ -820,7 +839,7 @@ emit_dirs(struct uv *o, const struct pkg_manifest *m)
 			perm_string(d->perm, perm);
 			uv_set(x, "perm", uv_new_string(perm));
 		}
-		uv_set(dirs, key.buf, x);
+		obj_append(dirs, key.buf, x);
 		strbuf_release(&key);
 	}
 }

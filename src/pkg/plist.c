@@ -608,6 +608,7 @@ pkg_plist_parse(const char *text, size_t len, const char *what,
 		if (walk_unlisted(stagedir, "/", &s.listed, unlisted, e) < 0)
 			goto out;
 		if (unlisted->n > 0)
+		if (unlisted->n > 1)
 			qsort(unlisted->v, unlisted->n, sizeof(char *), cmp_str);
 	}
 	rc = 0;

@@ -516,7 +516,7 @@ cmp_names(const void *a, const void *b)
 /* Walk like pkg repo: sorted, files before directories, skip Latest/ and
  * dot directories, only *.pkg, not the catalogs at the top. */
 static int
-walk(const char *dir, const char *rel, pkgent_vec *out, struct kerr *e)
+walk(const char *dir, const char *rel, pkgent_vec *out, int depth, struct kerr *e)
 {
 	char *full = rel[0] ? path_join(dir, rel) : xstrdup(dir);
 	DIR *d = opendir(full);
@@ -525,6 +525,14 @@ walk(const char *dir, const char *rel, pkgent_vec *out, struct kerr *e)
 	VEC(char *) subdirs = VEC_INIT;
 	int rc = -1;
 
+	/* Symlinks are followed (as pkg does), so a link loop must end. */
+	if (depth > 64) {
+		if (d)
+			closedir(d);
+		kerr_set(e, "%s: directories nested too deep (a symlink loop?)", full);
+		free(full);
+		return -1;
+	}
 	if (d == NULL) {
 		kerr_errno(e, "%s", full);
 		free(full);
@@ -534,7 +542,8 @@ walk(const char *dir, const char *rel, pkgent_vec *out, struct kerr *e)
 		if (de->d_name[0] != '.')
 			vec_push(&names, xstrdup(de->d_name));
 	closedir(d);
-	qsort(names.v, names.n, sizeof(char *), cmp_names);
+	if (names.n > 1)
+		qsort(names.v, names.n, sizeof(char *), cmp_names);
 	for (size_t i = 0; i < names.n; i++) {
 		const char *n = names.v[i];
 		char *r = rel[0] ? xasprintf("%s/%s", rel, n) : xstrdup(n);
@@ -569,7 +578,7 @@ walk(const char *dir, const char *rel, pkgent_vec *out, struct kerr *e)
 		vec_push(out, pe);
 	}
 	for (size_t i = 0; i < subdirs.n; i++)
-		if (walk(dir, subdirs.v[i], out, e) < 0)
+		if (walk(dir, subdirs.v[i], out, depth + 1, e) < 0)
 			goto out;
 	rc = 0;
 out:
@@ -620,7 +629,8 @@ cache_load(const char *dir, cached_vec *c)
 		}
 		uv_free(o);
 	}
-	qsort(c->v, c->n, sizeof(struct cached), cmp_cached);
+	if (c->n > 1)
+		qsort(c->v, c->n, sizeof(struct cached), cmp_cached);
 out:
 	strbuf_release(&sb);
 	free(p);
@@ -745,7 +755,8 @@ files_text(const pkgent_vec *pk, struct strbuf *sb)
 
 			vec_push(&dirs, xstrndup(f, dir_len(f)));
 		}
-	qsort(dirs.v, dirs.n, sizeof(char *), cmp_strp);
+	if (dirs.n > 1)
+		qsort(dirs.v, dirs.n, sizeof(char *), cmp_strp);
 	for (size_t i = 0; i < dirs.n; i++) {
 		if (n > 0 && strcmp(dirs.v[n - 1], dirs.v[i]) == 0) {
 			free(dirs.v[i]);
@@ -879,7 +890,7 @@ pkg_repo_create(const char *dir, const struct pkg_repo_opts *o,
 	memset(st, 0, sizeof(*st));
 	if (!path_is_dir(dir))
 		return kerr_set(e, "%s: not a directory", dir);
-	if (walk(dir, "", &pk, e) < 0)
+	if (walk(dir, "", &pk, 0, e) < 0)
 		goto out;
 	if (!o->files_list)
 		cache_load(dir, &cache);

@@ -216,6 +216,7 @@ struct ent {
 	mode_t type;		/* AE_IFREG, AE_IFLNK, AE_IFDIR, AE_IFCHR, AE_IFIFO */
 	const char *data;	/* content or symlink target */
 	const char *hardlink;
+	const char *uname;	/* NULL: root */
 };
 
 static char *
@@ -239,8 +240,8 @@ craft(const char *manifest, const struct ent *ents, size_t n)
 		archive_entry_set_pathname(ae, ents[i].name);
 		archive_entry_set_filetype(ae, ents[i].type);
 		archive_entry_set_perm(ae, 0644);
-		archive_entry_set_uname(ae, "root");
-		archive_entry_set_gname(ae, "wheel");
+		archive_entry_set_uname(ae, ents[i].uname ? ents[i].uname : "root");
+		archive_entry_set_gname(ae, ents[i].uname ? ents[i].uname : "wheel");
 		if (ents[i].hardlink)
 			archive_entry_set_hardlink(ae, ents[i].hardlink);
 		if (ents[i].type == AE_IFLNK)
@@ -295,33 +296,33 @@ test_refusals(void **state)
 	char *m;
 
 	{	/* .. in a member name */
-		struct ent ents[] = { { "/usr/local/../../etc/passwd", AE_IFREG, "x", NULL } };
+		struct ent ents[] = { { "/usr/local/../../etc/passwd", AE_IFREG, "x", NULL, NULL } };
 		expect_refused(MHEAD "\"/usr/local/../../etc/passwd\":\"\"}}", ents, 1,
 		    "not a normalised path", false);
 	}
 	{	/* .. climbing out of / */
-		struct ent ents[] = { { "/../../etc/passwd", AE_IFREG, "x", NULL } };
+		struct ent ents[] = { { "/../../etc/passwd", AE_IFREG, "x", NULL, NULL } };
 		expect_refused(MHEAD "\"/../../etc/passwd\":\"\"}}", ents, 1,
 		    "not a normalised path", false);
 	}
 	{	/* relative member */
-		struct ent ents[] = { { "usr/local/x", AE_IFREG, "x", NULL } };
+		struct ent ents[] = { { "usr/local/x", AE_IFREG, "x", NULL, NULL } };
 		expect_refused(MHEAD "\"usr/local/x\":\"\"}}", ents, 1,
 		    "not an absolute path", false);
 	}
 	{	/* symlink escaping the root, relative */
-		struct ent ents[] = { { "/usr/local/l", AE_IFLNK, "../../../../etc", NULL } };
+		struct ent ents[] = { { "/usr/local/l", AE_IFLNK, "../../../../etc", NULL, NULL } };
 		expect_refused(MHEAD "\"/usr/local/l\":\"\"}}", ents, 1,
 		    "points outside the root", false);
 	}
 	{	/* absolute symlink escaping */
-		struct ent ents[] = { { "/usr/local/l", AE_IFLNK, "/../../etc/shadow", NULL } };
+		struct ent ents[] = { { "/usr/local/l", AE_IFLNK, "/../../etc/shadow", NULL, NULL } };
 		expect_refused(MHEAD "\"/usr/local/l\":\"\"}}", ents, 1,
 		    "points outside the root", false);
 	}
 	{	/* writing through a symlink of the same package */
 		struct ent ents[] = {
-			{ "/usr/local/d/x", AE_IFREG, "x", NULL },
+			{ "/usr/local/d/x", AE_IFREG, "x", NULL, NULL },
 		};
 		/* A root that already holds a symlink pointing out of it. */
 		char *pkg = craft(MHEAD "\"/usr/local/d/x\":\"\"}}", ents, 1);
@@ -348,56 +349,56 @@ test_refusals(void **state)
 	}
 	{	/* a file below a symlink of the same package */
 		struct ent ents[] = {
-			{ "/usr/local/d", AE_IFLNK, "/etc", NULL },
-			{ "/usr/local/d/x", AE_IFREG, "x", NULL },
+			{ "/usr/local/d", AE_IFLNK, "/etc", NULL, NULL },
+			{ "/usr/local/d/x", AE_IFREG, "x", NULL, NULL },
 		};
 		expect_refused(MHEAD "\"/usr/local/d\":\"\",\"/usr/local/d/x\":\"\"}}",
 		    ents, 2, "a file or symlink of the package", false);
 	}
 	{	/* device node */
-		struct ent ents[] = { { "/usr/local/null", AE_IFCHR, NULL, NULL } };
+		struct ent ents[] = { { "/usr/local/null", AE_IFCHR, NULL, NULL, NULL } };
 		expect_refused(MHEAD "\"/usr/local/null\":\"\"}}", ents, 1,
 		    "refused type", false);
 	}
 	{	/* fifo */
-		struct ent ents[] = { { "/usr/local/fifo", AE_IFIFO, NULL, NULL } };
+		struct ent ents[] = { { "/usr/local/fifo", AE_IFIFO, NULL, NULL, NULL } };
 		expect_refused(MHEAD "\"/usr/local/fifo\":\"\"}}", ents, 1,
 		    "refused type", false);
 	}
 	{	/* hardlink to something outside the package */
-		struct ent ents[] = { { "/usr/local/h", AE_IFREG, NULL, "/etc/shadow" } };
+		struct ent ents[] = { { "/usr/local/h", AE_IFREG, NULL, "/etc/shadow", NULL } };
 		expect_refused(MHEAD "\"/usr/local/h\":\"\"}}", ents, 1,
 		    "does not point to a file of this package", false);
 	}
 	{	/* member not in the manifest */
-		struct ent ents[] = { { "/usr/local/extra", AE_IFREG, "x", NULL } };
+		struct ent ents[] = { { "/usr/local/extra", AE_IFREG, "x", NULL, NULL } };
 		expect_refused(MHEAD "\"/usr/local/other\":\"\"}}", ents, 1,
 		    "is not in the manifest", false);
 	}
 	{	/* checksum mismatch */
-		struct ent ents[] = { { "/usr/local/f", AE_IFREG, "tampered\n", NULL } };
+		struct ent ents[] = { { "/usr/local/f", AE_IFREG, "tampered\n", NULL, NULL } };
 		m = xasprintf(MHEAD "\"/usr/local/f\":\"%s\"}}", sum);
 		expect_refused(m, ents, 1, "checksum mismatch", false);
 		free(m);
 	}
 	{	/* a file listed but missing */
-		struct ent ents[] = { { "/usr/local/f", AE_IFREG, "ok\n", NULL } };
+		struct ent ents[] = { { "/usr/local/f", AE_IFREG, "ok\n", NULL, NULL } };
 		m = xasprintf(MHEAD "\"/usr/local/f\":\"%s\",\"/usr/local/g\":\"\"}}", sum);
 		expect_refused(m, ents, 1, "missing from the archive", false);
 		free(m);
 	}
 	{	/* the same member twice */
-		struct ent ents[] = { { "/usr/local/f", AE_IFREG, "ok\n", NULL },
-			{ "/usr/local/f", AE_IFREG, "ok\n", NULL } };
+		struct ent ents[] = { { "/usr/local/f", AE_IFREG, "ok\n", NULL, NULL },
+			{ "/usr/local/f", AE_IFREG, "ok\n", NULL, NULL } };
 		expect_refused(MHEAD "\"/usr/local/f\":\"\"}}", ents, 2, "appears twice", false);
 	}
 	{	/* outside the prefix when confined */
-		struct ent ents[] = { { "/etc/rc.conf", AE_IFREG, "x", NULL } };
+		struct ent ents[] = { { "/etc/rc.conf", AE_IFREG, "x", NULL, NULL } };
 		expect_refused(MHEAD "\"/etc/rc.conf\":\"\"}}", ents, 1,
 		    "outside the prefix", true);
 	}
 	{	/* the good case of the same helper extracts */
-		struct ent ents[] = { { "/usr/local/f", AE_IFREG, "ok\n", NULL } };
+		struct ent ents[] = { { "/usr/local/f", AE_IFREG, "ok\n", NULL, NULL } };
 		char *root = fresh_root("goodroot");
 		struct pkg_archive *a;
 		struct pkg_extract x;
@@ -418,12 +419,59 @@ test_refusals(void **state)
 	free(sum);
 }
 
+/* Owners come from ROOT/etc/passwd and ROOT/etc/group, not the host's. */
+static void
+test_owner_from_root(void **state)
+{
+	struct ent ents[] = { { "/usr/local/f", AE_IFREG, "ok\n", NULL, "kilnwww" },
+		{ "/usr/local/g", AE_IFREG, "ok\n", NULL, "nosuchuser" } };
+	char *pkg = craft(MHEAD "\"/usr/local/f\":\"\",\"/usr/local/g\":\"\"}}", ents, 2);
+	char *root = fresh_root("ownroot");
+	char *etc = path_join(root, "etc"), *pw = path_join(root, "etc/passwd");
+	char *gr = path_join(root, "etc/group"), *f = path_join(root, "usr/local/f");
+	char *g = path_join(root, "usr/local/g");
+	struct pkg_extract_opts o;
+	struct pkg_archive *a;
+	struct pkg_extract x;
+	struct kerr e;
+	struct stat st;
+	const char *p = "root:*:0:0::/:/bin/sh\nkilnwww:*:4242:4243::/:/bin/sh\n";
+	const char *q = "wheel:*:0:\nkilnwww:*:4243:\n";
+
+	if (geteuid() != 0) {
+		skip();	/* chown needs root; `make check` runs as root */
+	}
+	assert_int_equal(path_mkdir_p(etc, 0755, &e), 0);
+	assert_int_equal(path_write_atomic(pw, p, strlen(p), 0644, &e), 0);
+	assert_int_equal(path_write_atomic(gr, q, strlen(q), 0644, &e), 0);
+	pkg_extract_opts_init(&o);
+	assert_true(o.set_owner);
+	assert_int_equal(pkg_archive_open(pkg, 0, &a, &e), 0);
+	if (pkg_archive_extract(a, root, &o, &x, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(pkg_extract_commit(&x, &e), 0);
+	pkg_extract_free(&x);
+	pkg_archive_close(a);
+	assert_int_equal(stat(f, &st), 0);
+	assert_int_equal(st.st_uid, 4242);
+	assert_int_equal(st.st_gid, 4243);
+	assert_int_equal(stat(g, &st), 0);
+	assert_int_equal(st.st_uid, 0);	/* unknown name: 0, as pkg does */
+	free(pkg);
+	free(root);
+	free(etc);
+	free(pw);
+	free(gr);
+	free(f);
+	free(g);
+}
+
 static void
 test_bad_metadata(void **state)
 {
 	struct pkg_archive *a;
 	struct kerr e;
-	struct ent ents[] = { { "/usr/local/f", AE_IFREG, "x", NULL } };
+	struct ent ents[] = { { "/usr/local/f", AE_IFREG, "x", NULL, NULL } };
 	char *pkg = craft("{\"name\": [1]}", ents, 1);
 
 	assert_int_equal(pkg_archive_open(pkg, 0, &a, &e), -1);
@@ -442,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_round_trip_all_compressions),
 		cmocka_unit_test(test_extract_commit_and_abort),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_owner_from_root),
 		cmocka_unit_test(test_bad_metadata),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
