@@ -9,6 +9,11 @@
 #	                     own var/db/kiln and var/cache/kiln) and a dump of
 #	                     the database, to compare before/after a refusal
 
+# Never run with an empty $TMP (paths below would land in /).
+case ${TMP:-} in
+/?*) ;;
+*) echo "lib-pkgclient.sh: \$TMP is not set" >&2; exit 1 ;;
+esac
 REPO=$TMP/repo
 ROOT=$TMP/root
 mkdir -p "$REPO/All" "$ROOT" "$TMP/repos" "$TMP/stage" "$TMP/meta"
@@ -34,6 +39,7 @@ mkpkg() {
 		_c=${_f#*=}
 		case $_p in
 		@sample*) _p=${_p#@sample }; echo "@sample $_p" >> "$_md/plist" ;;
+		@config*) _p=${_p#@config }; echo "@config $_p" >> "$_md/plist" ;;
 		*) echo "$_p" >> "$_md/plist" ;;
 		esac
 		mkdir -p "$(dirname "$_st/usr/local/$_p")"

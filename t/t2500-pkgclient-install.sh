@@ -19,6 +19,12 @@ http_serve "$REPO" || exit 1
 REPO_URL=$HTTP_URL
 repoconf pubkey
 
+for v in update install upgrade delete autoremove add info query fetch check; do
+	ok "pkg $v -h" kpkg $v -h
+done
+fails 2 "install without a name is a usage error" kpkg install
+fails 2 "check without -s is a usage error" kpkg check
+
 ok "update downloads and verifies the catalog" kpkg update
 like "$(cat "$TMP/out")" 'kiln: catalog updated' "update says what it did"
 ok "second update is a 304" kpkg update
@@ -109,5 +115,80 @@ is "$(cat "$ROOT/usr/local/bin/hello")" "hello two" "installed in fingerprints m
 mv "$TMP/fp/trusted/kiln" "$TMP/fp/revoked/kiln"
 fails 1 "fingerprints: a revoked key is refused" kpkg update
 like "$(cat "$TMP/err")" "refused" "the refusal says so"
+
+mv "$TMP/fp/revoked/kiln" "$TMP/fp/trusted/kiln"
+
+# @config: replaced on upgrade when unchanged, else kept (+ .pkgnew).
+mkpkg cfg 1.0 "" "@config etc/cfg/a.conf=a=1" "@config etc/cfg/b.conf=b=1" || exit 1
+index signing_command: "$TMP/sign.sh" || exit 1
+ok "install a package with @config files" kpkg install -y cfg
+echo "b=mine" > "$ROOT/usr/local/etc/cfg/b.conf"
+mkpkg cfg 2.0 "" "@config etc/cfg/a.conf=a=2" "@config etc/cfg/b.conf=b=2" || exit 1
+rm "$REPO/All/cfg-1.0.pkg"
+index signing_command: "$TMP/sign.sh" || exit 1
+ok "upgrade it" kpkg upgrade -y cfg
+is "$(cat "$ROOT/usr/local/etc/cfg/a.conf")" "a=2" "an unchanged @config file is replaced"
+is "$(cat "$ROOT/usr/local/etc/cfg/b.conf")" "b=mine" "a changed @config file is kept"
+is "$(cat "$ROOT/usr/local/etc/cfg/b.conf.pkgnew")" "b=2" "the new version is in .pkgnew"
+ok "delete it" kpkg delete -y cfg
+ok "the unchanged one is removed" [ ! -e "$ROOT/usr/local/etc/cfg/a.conf" ]
+is "$(cat "$ROOT/usr/local/etc/cfg/b.conf")" "b=mine" "the changed one is kept"
+
+# Two repositories: the higher priority wins even with an older version.
+
+# A file moving from one package to another in one upgrade.
+mkpkg mover 1.0 "" "share/moving/file=old owner" "share/mover/keep=k" || exit 1
+index signing_command: "$TMP/sign.sh" || exit 1
+ok "install mover 1.0" kpkg install -y mover
+mkpkg mover 2.0 "newowner:1.0" "share/mover/keep=k2" || exit 1
+mkpkg newowner 1.0 "" "share/moving/file=new owner" || exit 1
+rm "$REPO/All/mover-1.0.pkg"
+index signing_command: "$TMP/sign.sh" || exit 1
+ok "upgrade: the file changes owner" kpkg upgrade -y
+is "$(cat "$ROOT/usr/local/share/moving/file")" "new owner" "new content in place"
+is "$(kpkg query '%n' newowner)" "newowner" "the new owner is installed"
+ok "check -s agrees" kpkg check -s
+
+# A vital package is not deleted.
+mkpkg vitalpkg 1.0 "" || exit 1
+echo "vital: true" >> "$TMP/meta/vitalpkg-1.0/+MANIFEST"
+"$KILN" pkg create -r "$TMP/stage/vitalpkg-1.0" -m "$TMP/meta/vitalpkg-1.0" \
+    -p "$TMP/meta/vitalpkg-1.0/plist" -o "$REPO/All" >/dev/null || exit 1
+index signing_command: "$TMP/sign.sh" || exit 1
+ok "install a vital package" kpkg install -y vitalpkg
+fails 1 "delete refuses a vital package" kpkg delete -y vitalpkg
+like "$(cat "$TMP/err")" 'vitalpkg-1.0: vital package' "the error says vital"
+ok "it is still there" [ -f "$ROOT/usr/local/bin/vitalpkg" ]
+
+# ABI: packages for another system are not candidates; add refuses them.
+mkdir -p "$TMP/root2"
+fails 1 "packages of another ABI are not installed" "$KILN" pkg -r "$TMP/root2" \
+    -R "$TMP/repos" -o ABI=FreeBSD:15:amd64 install -y libgreet
+like "$(cat "$TMP/out")" 'for another ABI .* ignored; this system is FreeBSD:15:amd64' \
+    "the client says why"
+fails 1 "add refuses a package of another ABI" \
+    kpkg -o ABI=FreeBSD:15:amd64 add "$REPO/All/libgreet-1.0.pkg"
+like "$(cat "$TMP/err")" 'wrong ABI' "add says wrong ABI"
+
+ok "delete tool" kpkg delete -y tool
+mkkey_repo=$REPO
+REPO=$TMP/repo2
+mkdir -p "$REPO/All"
+mkpkg tool 1.5 "" || exit 1
+index || exit 1
+REPO=$mkkey_repo
+printf 'local: { url: "file://%s/repo2", priority: 10 }\n' "$TMP" > "$TMP/repos/local.conf"
+ok "install from two repos" kpkg install -y tool
+is "$(kpkg query '%v %R' tool)" "1.5 local" "the higher-priority repo wins"
+printf 'local: { priority: -1 }\n' > "$TMP/repos/zz-override.conf"
+ok "upgrade after lowering its priority" kpkg upgrade -y
+is "$(kpkg query '%v %R' tool)" "2.0 kiln" "upgraded from the other repo"
+printf 'local: { enabled: no }\n' > "$TMP/repos/zz-override.conf"
+ok "fetch -d into the cache" kpkg fetch -d hello
+ok "fetched files are in the cache" [ -f "$ROOT/var/cache/kiln/hello-1.1.pkg" ]
+printf 'broken: { url: "file:///x", signature_type: "gpg" }\n' > "$TMP/repos/zz-override.conf"
+fails 1 "a bad repo file is an error" kpkg info
+like "$(cat "$TMP/err")" 'zz-override.conf:1: repo .broken.: unknown signature_type' \
+    "the error names FILE:LINE"
 
 done_testing

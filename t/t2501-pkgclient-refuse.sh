@@ -41,7 +41,7 @@ refused() {
 	fails 1 "$_d: refused with exit 1" "$@"
 	like "$(cat "$TMP/err")" "$_re" "$_d: the error says why"
 	case $_d in
-	*catalog*|*signature*|*key*)
+	*catalog*|*signature*|*key*|*name*)
 		unlike "$(cat "$TMP/out")" 'up to date' \
 		    "$_d: never a silent 'up to date'" ;;
 	esac
@@ -153,5 +153,22 @@ refused "file conflict" "conflict.*/usr/local/bin/hello|/usr/local/bin/hello.*co
 # After all that, the good repository still installs.
 ok "a good install still works" kpkg install -y tool
 ok "and checks clean" kpkg check -s
+
+# A signed catalog naming a package "../../..": refused, nothing written.
+python3 - "$REPO/All/evilname.pkg" <<'PY' || exit 1
+import io, json, sys, tarfile
+man = {"name": "../../../../../../tmp/kiln-t2501-name", "origin": "t/e",
+       "version": "1.0", "comment": "c", "maintainer": "m", "www": "w",
+       "abi": "*", "arch": "*", "prefix": "/usr/local", "flatsize": 0,
+       "desc": "d", "files": {}}
+with tarfile.open(sys.argv[1], "w") as t:
+    for n in ("+COMPACT_MANIFEST", "+MANIFEST"):
+        b = json.dumps(man).encode(); ti = tarfile.TarInfo(n); ti.size = len(b)
+        t.addfile(ti, io.BytesIO(b))
+PY
+index "$TMP/key.pem" || exit 1
+snap > "$TMP/before"
+refused "catalog with a hostile package name" "not a plain file name" kpkg update
+ok "nothing written outside ROOT" sh -c '! ls /tmp/kiln-t2501-name* 2>/dev/null | grep -q .'
 
 done_testing

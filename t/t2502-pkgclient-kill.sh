@@ -68,6 +68,9 @@ killed_at rename "kill in the middle of an upgrade" upgrade -y
 is "$(cat "$ROOT/usr/local/bin/hello")" "#!/bin/sh
 echo hello 1.0" "the old hello is back"
 
+killed_at rename "kill in the middle of a delete" delete -y hello
+ok "hello's files are back" [ -f "$ROOT/usr/local/share/hello/README" ]
+
 ok "after all that, the upgrade works" kpkg upgrade -y
 is "$(cat "$ROOT/usr/local/bin/hello")" "hello two" "hello 2.0 installed"
 ok "check -s" kpkg check -s

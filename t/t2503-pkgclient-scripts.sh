@@ -50,6 +50,14 @@ like "$(cat "$TMP/err")" 'failing-1.0: pre-install script exited 3' "the error n
 snap > "$TMP/after"
 ok "ROOT and database unchanged after the failed script" cmp -s "$TMP/before" "$TMP/after"
 
+# Upgrade: PKG_UPGRADE=true for the new version's scripts.
+mkdir -p "$TMP/meta/env-1.1"
+scripted env 1.1 'env > /tmp/pre.env' 'true'
+rm "$REPO/All/env-1.0.pkg"
+index || exit 1
+ok "upgrade runs the new scripts" kpkg upgrade -y env
+like "$(cat "$ROOT/tmp/pre.env")" '^PKG_UPGRADE=true$' "PKG_UPGRADE=true on upgrade"
+
 ok "RUN_SCRIPTS=no skips scripts" kpkg -o RUN_SCRIPTS=no install -y failing
 ok "no post-install ran" [ ! -e "$ROOT/tmp/failing" ]
 

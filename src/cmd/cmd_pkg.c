@@ -78,7 +78,7 @@ const struct pkg_verb pkg_verbs[] = {
 	{ "query", pkg_cmd_query, "print installed package data in a format",
 	  "kiln pkg query FORMAT [NAME]\n"
 	  "  %n %v %o %c %e %w %m %p %q %R %a %sh %sb %%; one line per item with\n"
-	  "  %dn %do %dv (deps) %rn %ro %rv (reverse deps) %Fp %Fs (files)\n"
+	  "  %dn %do %dv (deps) %rn (reverse deps) %Fp %Fs (files)\n"
 	  "  %Ok %Ov (options) %At %Av (annotations) %D %C %L" },
 	{ "fetch", pkg_cmd_fetch, "download packages into the cache",
 	  "kiln pkg fetch [-d] [-q] (-a | NAME...)\n"

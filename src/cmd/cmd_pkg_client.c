@@ -262,7 +262,7 @@ pkg_cmd_info(int argc, char **argv, const struct pkg_globals *g,
 		return pkg_verb_usage(pkg_verb_find("info"));
 	}
 	if (FLAG(f, 'l'))
-		fmt = "\t%Fp";
+		fmt = "%n-%v:";
 	else if (i == argc)
 		fmt = "%n-%v\t%c";
 	else
@@ -272,19 +272,10 @@ pkg_cmd_info(int argc, char **argv, const struct pkg_globals *g,
 		    "Maintainer     : %m\\nWWW            : %w\\n"
 		    "ABI            : %q\\nFlat size      : %sh\\n"
 		    "Automatic      : %a\\nDescription    :\\n%e";
-	if (FLAG(f, 'l'))
-		printf("%s-", argv[i]);
 	rc = client_query(&c, fmt, i < argc ? argv[i] : NULL, &out, &e);
-	if (rc == 0 && FLAG(f, 'l')) {
-		/* pkg prints "name-version:" before the list. */
-		struct strbuf v = STRBUF_INIT;
-
-		client_query(&c, "%v:", argv[i], &v, &e);
-		fputs(v.buf, stdout);
-		strbuf_release(&v);
-	} else if (FLAG(f, 'l')) {
-		putchar('\n');
-	}
+	/* pkg info -l: "name-version:" then one tab-indented path a line. */
+	if (rc == 0 && FLAG(f, 'l'))
+		rc = client_query(&c, "\t%Fp", argv[i], &out, &e);
 	fputs(out.buf, stdout);
 	strbuf_release(&out);
 	return finish(&c, rc, &e);

@@ -1,21 +1,21 @@
 /*
- * client: update, install, upgrade, delete, autoremove, add, fetch — the
- * transaction engine described in client.h.  Catalog and package
- * verification are done here before anything under ROOT changes; the
- * journal makes the rename phase undoable after a crash.
+ * client: open/close, journal recovery, and the transaction engine of
+ * install, upgrade, delete, autoremove and add described in client.h:
+ * every check before anything under ROOT changes, the journal making the
+ * rename phase undoable after a crash.  Catalogs and downloads are in
+ * client_repo.c, query and check in client_query.c.
  * Calls: util, version, pkg/repoconf, pkg/db, pkg/solve, pkg/manifest,
- * pkg/archive, pkg/checksum, pkg/sign, pkg/repo.
+ * pkg/archive, pkg/checksum, pkg/abi.
  */
 #include "pkg/client.h"
+#include "pkg/client_int.h"
 
+#include "pkg/abi.h"
 #include "pkg/archive.h"
 #include "pkg/checksum.h"
-#include "pkg/repo.h"
 #include "pkg/solve.h"
 #include "util/child.h"
-#include "util/download.h"
 #include "util/path.h"
-#include "util/sha256.h"
 #include "util/xalloc.h"
 #include "version.h"
 
@@ -28,18 +28,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
-/* One repo's verified catalog. */
-struct client_catalog {
-	const struct repoconf *repo;	/* borrowed from c->repos */
-	VEC(struct pkg_manifest *) pkgs;	/* owned */
-};
-
-static void
-say(struct client *c, const char *fmt, ...)
+void
+client_say(struct client *c, const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
@@ -61,8 +54,8 @@ client_init(struct client *c)
 	c->lock.fd = -1;
 }
 
-static void
-catalogs_free(struct client *c)
+void
+client_catalogs_free(struct client *c)
 {
 	for (size_t i = 0; i < c->cats.n; i++) {
 		struct client_catalog *cat = c->cats.v[i];
@@ -78,7 +71,7 @@ catalogs_free(struct client *c)
 void
 client_close(struct client *c)
 {
-	catalogs_free(c);
+	client_catalogs_free(c);
 	pkgdb_close(c->db);
 	c->db = NULL;
 	lock_release(&c->lock);
@@ -86,12 +79,13 @@ client_close(struct client *c)
 	free(c->rootdir);
 	free(c->dbdir);
 	free(c->cachedir);
-	c->rootdir = c->dbdir = c->cachedir = NULL;
+	free(c->abi);
+	c->rootdir = c->dbdir = c->cachedir = c->abi = NULL;
 }
 
 /* ROOT + abs (abs starts with '/'); caller frees. */
-static char *
-in_root(const struct client *c, const char *abs)
+char *
+client_in_root(const struct client *c, const char *abs)
 {
 	if (strcmp(c->rootdir, "/") == 0)
 		return xstrdup(abs);
@@ -225,7 +219,7 @@ journal_recover(struct client *c, struct kerr *e)
 			started = true;
 	}
 	committed = txid && pkgdb_txn_committed(c->db, txid);
-	say(c, "recovering an interrupted transaction (%s)",
+	client_say(c, "recovering an interrupted transaction (%s)",
 	    committed ? "committed: finishing it" : "not committed: rolling back");
 	for (size_t i = lines.n; i-- > 0;) {
 		char *f[3] = { NULL, NULL, NULL };
@@ -304,8 +298,18 @@ client_open(struct client *c, bool writable, struct kerr *e)
 	}
 	if (!path_is_dir(c->rootdir))
 		return kerr_set(e, "%s: root directory does not exist", c->rootdir);
-	c->dbdir = in_root(c, "/" PKGDB_DIR);
-	c->cachedir = in_root(c, "/" CLIENT_CACHE_DIR);
+	if (getenv("ABI") && *getenv("ABI")) {
+		c->abi = xstrdup(getenv("ABI"));
+	} else {
+		char *u = client_in_root(c, "/usr/bin/uname"), *sh = client_in_root(c, "/bin/sh");
+
+		c->abi = path_exists(u) || path_exists(sh) ?
+		    pkg_abi_root(c->rootdir, NULL) : pkg_abi_host();
+		free(u);
+		free(sh);
+	}
+	c->dbdir = client_in_root(c, "/" PKGDB_DIR);
+	c->cachedir = client_in_root(c, "/" CLIENT_CACHE_DIR);
 	c->writable = writable;
 	if (dirs == NULL)
 		dirs = getenv("REPOS_DIR");
@@ -341,308 +345,6 @@ out:
 	free(jpath);
 	free(lockp);
 	return rc;
-}
-
-/* --- update ------------------------------------------------------------- */
-
-static time_t
-file_mtime(const char *p)
-{
-	struct stat st;
-
-	return stat(p, &st) == 0 ? st.st_mtime : 0;
-}
-
-static void
-set_mtime(const char *p, time_t t)
-{
-	struct timeval tv[2] = { { t, 0 }, { t, 0 } };
-
-	if (t > 0)
-		utimes(p, tv);
-}
-
-/* The fingerprints directory as pkg opens it: inside ROOT when it exists
- * there, else on the host.  Caller frees. */
-static char *
-fingerprints_dir(const struct client *c, const char *dir)
-{
-	char *in = in_root(c, dir);
-
-	if (path_is_dir(in))
-		return in;
-	free(in);
-	return xstrdup(dir);
-}
-
-/* What the cached catalog was verified with; a change forces a download. */
-static char *
-trust_string(const struct client *c, const struct repoconf *r)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char hex[SHA256_HEX_LEN + 1];
-	struct kerr e;
-
-	strbuf_addf(&sb, "url %s\nsignature_type %s\n", r->url,
-	    repoconf_sig_name(r->sig));
-	if (r->sig == REPO_SIG_PUBKEY && r->pubkey) {
-		if (sha256_file_hex(r->pubkey, hex, NULL, &e) == 0)
-			strbuf_addf(&sb, "pubkey %s %s\n", r->pubkey, hex);
-		else
-			strbuf_addf(&sb, "pubkey %s unreadable\n", r->pubkey);
-	}
-	if (r->sig == REPO_SIG_FINGERPRINTS && r->fingerprints) {
-		char *fp = fingerprints_dir(c, r->fingerprints);
-		struct pkg_fingerprints f = { VEC_INIT, VEC_INIT };
-
-		strbuf_addf(&sb, "fingerprints %s\n", fp);
-		if (pkg_fingerprints_load(fp, &f, &e) == 0) {
-			for (size_t i = 0; i < f.trusted.n; i++)
-				strbuf_addf(&sb, "trusted %s\n", f.trusted.v[i]);
-			for (size_t i = 0; i < f.revoked.n; i++)
-				strbuf_addf(&sb, "revoked %s\n", f.revoked.v[i]);
-		}
-		pkg_fingerprints_free(&f);
-		free(fp);
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
-static void
-trust_of(const struct client *c, const struct repoconf *r, struct pkg_trust *t,
-    char **fpdir)
-{
-	memset(t, 0, sizeof(*t));
-	*fpdir = NULL;
-	switch (r->sig) {
-	case REPO_SIG_PUBKEY:
-		t->mode = PKG_SIG_PUBKEY;
-		t->pubkey = r->pubkey;
-		break;
-	case REPO_SIG_FINGERPRINTS:
-		t->mode = PKG_SIG_FINGERPRINTS;
-		*fpdir = fingerprints_dir(c, r->fingerprints);
-		t->fingerprints = *fpdir;
-		break;
-	default:
-		t->mode = PKG_SIG_NONE;
-	}
-}
-
-/* pkg_catalog_parse callback that only validates. */
-static int
-discard_pkg(struct pkg_manifest *m, void *arg, struct kerr *e)
-{
-	(void)arg;
-	(void)e;
-	pkg_manifest_free(m);
-	return 0;
-}
-
-/*
- * Update one repo: meta.conf, then data.pkg or packagesite.pkg into
- * NAME.new names, verified, then renamed over the cached copy.  A 304 on
- * the catalog counts as "up to date" only when the cached catalog was
- * verified with the same trust settings.
- */
-static int
-update_repo(struct client *c, const struct repoconf *r, bool force,
-    struct kerr *e)
-{
-	char *dir = xasprintf("%s/repos/%s", c->dbdir, r->name);
-	char *trustp = path_join(dir, "trust"), *catp = path_join(dir, "catalog");
-	char *trust = trust_string(c, r), *fpdir = NULL;
-	struct strbuf old = STRBUF_INIT, text = STRBUF_INIT;
-	struct pkg_repo_meta meta;
-	struct pkg_trust t;
-	bool cached;
-	int rc = -1;
-
-	pkg_repo_meta_init(&meta);
-	if (path_mkdir_p(dir, 0755, e) < 0)
-		goto out;
-	cached = !force && path_read(trustp, &old, e) == 0 &&
-	    strcmp(old.buf, trust) == 0 && path_exists(catp);
-	/* meta.conf: optional, as for pkg. */
-	{
-		char *url = xasprintf("%s/meta.conf", r->url);
-		char *dst = path_join(dir, "meta.conf");
-		struct download_opts o = { .max_bytes = 1 << 20,
-		    .if_modified_since = cached ? file_mtime(dst) : 0 };
-		struct kerr de;
-		time_t lm = 0;
-		enum download_result dr = download_file(url, dst, &o, &lm, &de);
-		struct strbuf mb = STRBUF_INIT;
-
-		if (dr == DOWNLOAD_OK)
-			set_mtime(dst, lm);
-		if (dr == DOWNLOAD_ERROR)
-			unlink(dst);
-		if (path_exists(dst) && path_read(dst, &mb, e) == 0 &&
-		    (pkg_repo_meta_free(&meta), 1) &&
-		    pkg_repo_meta_parse(mb.buf, mb.len, dst, &meta, e) < 0) {
-			strbuf_release(&mb);
-			free(url);
-			free(dst);
-			kerr_prefix(e, "repo '%s'", r->name);
-			goto out;
-		}
-		strbuf_release(&mb);
-		free(url);
-		free(dst);
-	}
-	/* The catalog: data.pkg, else packagesite.pkg. */
-	for (int kind = 0; kind < 2; kind++) {
-		const char *base = kind == 0 ? meta.data_archive : meta.manifests_archive;
-		const char *member = kind == 0 ? meta.data : meta.manifests;
-		char *url = xasprintf("%s/%s.pkg", r->url, base);
-		char *dst = xasprintf("%s/%s.pkg", dir, base);
-		char *tmp = xasprintf("%s/%s.pkg.new", dir, base);
-		struct download_opts o = { .max_bytes = 1 << 30,
-		    .if_modified_since = cached ? file_mtime(dst) : 0 };
-		struct kerr de;
-		time_t lm = 0;
-		enum download_result dr;
-
-		unlink(tmp);
-		dr = download_file(url, tmp, &o, &lm, &de);
-		if (dr == DOWNLOAD_NOT_MODIFIED) {
-			say(c, "%s: repository is up to date", r->name);
-			rc = 0;
-		} else if (dr == DOWNLOAD_OK) {
-			trust_of(c, r, &t, &fpdir);
-			if (pkg_catalog_read(tmp, member, &t, &text, e) < 0) {
-				unlink(tmp);
-				kerr_prefix(e, "repo '%s' (signature_type %s): refused",
-				    r->name, repoconf_sig_name(r->sig));
-			} else if (pkg_catalog_parse(text.buf, text.len,
-			    kind == 0 ? PKG_CATALOG_DATA : PKG_CATALOG_LINES,
-			    url, discard_pkg, NULL, e) < 0) {
-				unlink(tmp);
-				kerr_prefix(e, "repo '%s'", r->name);
-			} else {
-				struct strbuf cat = STRBUF_INIT;
-
-				/* First line says which kind the catalog is. */
-				strbuf_addf(&cat, "%s\n", kind == 0 ? "data" : "lines");
-				strbuf_add(&cat, text.buf, text.len);
-				if (path_write_atomic(catp, cat.buf, cat.len, 0644, e) == 0 &&
-				    rename(tmp, dst) == 0) {
-					set_mtime(dst, lm);
-					path_write_atomic(trustp, trust, strlen(trust),
-					    0644, e);
-					say(c, "%s: catalog updated (%s.pkg)", r->name, base);
-					rc = 0;
-				} else if (e->msg[0] == '\0') {
-					kerr_errno(e, "%s", dst);
-				}
-				strbuf_release(&cat);
-			}
-		} else if (kind == 1) {
-			kerr_set(e, "repo '%s': no catalog: %s", r->name, de.msg);
-		}
-		free(url);
-		free(dst);
-		free(tmp);
-		if (dr != DOWNLOAD_ERROR)
-			break;
-	}
-out:
-	pkg_repo_meta_free(&meta);
-	strbuf_release(&old);
-	strbuf_release(&text);
-	free(fpdir);
-	free(trust);
-	free(trustp);
-	free(catp);
-	free(dir);
-	return rc;
-}
-
-int
-client_update(struct client *c, bool force, struct kerr *e)
-{
-	repoconf_list l = VEC_INIT;
-	int rc = 0;
-
-	repoconf_enabled(&c->repos, &l);
-	if (l.n == 0)
-		say(c, "no repositories configured");
-	for (size_t i = 0; i < l.n && rc == 0; i++)
-		rc = update_repo(c, l.v[i], force, e);
-	vec_free(&l);
-	return rc;
-}
-
-static int
-add_to_catalog(struct pkg_manifest *m, void *arg, struct kerr *e)
-{
-	struct client_catalog *cat = arg;
-
-	(void)e;
-	vec_push(&cat->pkgs, m);
-	return 0;
-}
-
-/* Load every enabled repo's verified catalog (updating first). */
-static int
-load_catalogs(struct client *c, struct kerr *e)
-{
-	repoconf_list l = VEC_INIT;
-	int rc = -1;
-
-	if (c->cats.n)
-		return 0;
-	if (client_update(c, false, e) < 0)
-		goto out;
-	repoconf_enabled(&c->repos, &l);
-	for (size_t i = 0; i < l.n; i++) {
-		char *catp = xasprintf("%s/repos/%s/catalog", c->dbdir, l.v[i]->name);
-		struct strbuf sb = STRBUF_INIT;
-		struct client_catalog *cat = xcalloc(1, sizeof(*cat));
-		char *nl;
-		int r;
-
-		cat->repo = l.v[i];
-		vec_push(&c->cats, cat);
-		r = path_read(catp, &sb, e);
-		nl = r == 0 ? memchr(sb.buf, '\n', sb.len) : NULL;
-		if (nl == NULL) {
-			if (r == 0)
-				kerr_set(e, "%s: damaged catalog cache", catp);
-		} else {
-			size_t off = (size_t)(nl - sb.buf) + 1;
-
-			r = pkg_catalog_parse(sb.buf + off, sb.len - off,
-			    strncmp(sb.buf, "data\n", 5) == 0 ? PKG_CATALOG_DATA :
-			    PKG_CATALOG_LINES, catp, add_to_catalog, cat, e);
-		}
-		strbuf_release(&sb);
-		free(catp);
-		if (nl == NULL || r < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	vec_free(&l);
-	return rc;
-}
-
-static void
-universe_of(struct client *c, solve_universe *u)
-{
-	for (size_t i = 0; i < c->cats.n; i++)
-		for (size_t k = 0; k < c->cats.v[i]->pkgs.n; k++) {
-			struct solve_cand sc = { c->cats.v[i]->pkgs.v[k],
-			    c->cats.v[i]->repo->name, c->cats.v[i]->repo->priority };
-			vec_push(u, sc);
-		}
-}
-
-static const struct repoconf *
-repo_named(struct client *c, const char *name)
-{
-	return repoconf_find(&c->repos, name);
 }
 
 /* --- installed set ------------------------------------------------------ */
@@ -705,130 +407,6 @@ installed_get(struct installed *in, const char *name)
 	return NULL;
 }
 
-/* --- fetching packages -------------------------------------------------- */
-
-/* Check path against the catalog's size and sum.  0 or -1. */
-static int
-verify_pkg_file(const char *path, const struct pkg_manifest *cm, struct kerr *e)
-{
-	enum pkg_cksum_type type;
-	uint64_t size = 0;
-	char *sum = NULL;
-	int rc = -1;
-
-	if (cm->sum == NULL || cm->sum[0] == '\0') {
-		return kerr_set(e, "%s-%s: the catalog has no checksum for it",
-		    cm->name, cm->version);
-	}
-	if (pkg_cksum_type_of(cm->sum, &type, e) < 0)
-		return kerr_prefix(e, "%s-%s", cm->name, cm->version);
-	sum = pkg_cksum_file(type, path, &size, e);
-	if (sum == NULL)
-		goto out;
-	if (cm->pkgsize >= 0 && (uint64_t)cm->pkgsize != size) {
-		kerr_set(e, "%s: size mismatch: the catalog says %lld bytes, the "
-		    "file has %llu", path, (long long)cm->pkgsize,
-		    (unsigned long long)size);
-		goto out;
-	}
-	if (strcmp(sum, cm->sum) != 0) {
-		kerr_set(e, "%s: checksum mismatch: the catalog says %s, the file "
-		    "has %s", path, cm->sum, sum);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(sum);
-	return rc;
-}
-
-/* Download (or reuse from the cache) the package of candidate sc; *out
- * gets the verified local path (caller frees). */
-static int
-fetch_pkg(struct client *c, const struct solve_cand *sc, char **out,
-    struct kerr *e)
-{
-	const struct repoconf *r = repo_named(c, sc->repo);
-	const struct pkg_manifest *m = sc->m;
-	char *dst = NULL, *url = NULL;
-	struct kerr ignored;
-	int rc = -1;
-
-	if (path_mkdir_p(c->cachedir, 0755, e) < 0)
-		return -1;
-	dst = xasprintf("%s/%s-%s.pkg", c->cachedir, m->name, m->version);
-	if (path_exists(dst) && verify_pkg_file(dst, m, &ignored) == 0) {
-		*out = dst;
-		return 0;
-	}
-	url = xasprintf("%s/%s", r->url, m->repopath);
-	say(c, "fetching %s-%s from %s", m->name, m->version, r->name);
-	if (download_file(url, dst, NULL, NULL, e) != DOWNLOAD_OK)
-		goto out;
-	if (verify_pkg_file(dst, m, e) < 0) {
-		unlink(dst);
-		kerr_prefix(e, "%s-%s from repo '%s': refused", m->name,
-		    m->version, r->name);
-		goto out;
-	}
-	*out = dst;
-	dst = NULL;
-	rc = 0;
-out:
-	free(url);
-	free(dst);
-	return rc;
-}
-
-int
-client_fetch(struct client *c, char *const *names, size_t n, bool deps,
-    struct kerr *e)
-{
-	solve_universe u = VEC_INIT;
-	solve_jobs jobs = VEC_INIT;
-	solve_installed none = VEC_INIT;
-	int rc = -1;
-
-	if (load_catalogs(c, e) < 0)
-		goto out;
-	universe_of(c, &u);
-	if (n == 0) {
-		for (size_t i = 0; i < u.n; i++) {
-			struct solve_job j = { SOLVE_INSTALL, u.v[i].m->name, &u.v[i],
-			    NULL, false };
-			vec_push(&jobs, j);
-		}
-	} else if (deps) {
-		if (solve_install(&u, &none, names, n, &jobs, e) < 0)
-			goto out;
-	} else {
-		for (size_t i = 0; i < n; i++) {
-			const struct solve_cand *sc = solve_best(&u, names[i]);
-
-			if (sc == NULL) {
-				kerr_set(e, "%s: not found in any repository", names[i]);
-				goto out;
-			}
-			struct solve_job j = { SOLVE_INSTALL, sc->m->name, sc, NULL,
-			    false };
-			vec_push(&jobs, j);
-		}
-	}
-	for (size_t i = 0; i < jobs.n; i++) {
-		char *p = NULL;
-
-		if (fetch_pkg(c, jobs.v[i].cand, &p, e) < 0)
-			goto out;
-		free(p);
-	}
-	say(c, "%zu package(s) fetched into %s", jobs.n, c->cachedir);
-	rc = 0;
-out:
-	vec_free(&jobs);
-	vec_free(&u);
-	return rc;
-}
-
 /* --- the transaction ---------------------------------------------------- */
 
 struct txpkg {
@@ -859,6 +437,16 @@ struct tx {
 	struct journal j;
 	int nstaged;			/* counter for our own temporaries */
 };
+
+static void
+kv_free(pkg_kvv *kv)
+{
+	for (size_t i = 0; i < kv->n; i++) {
+		free(kv->v[i].key);
+		free(kv->v[i].value);
+	}
+	vec_free(kv);
+}
 
 static bool
 manifest_has_file(const struct pkg_manifest *m, const char *path)
@@ -980,6 +568,15 @@ check_conflicts(struct tx *tx, struct kerr *e)
 
 	if (check_links_as_parents(tx, e) < 0)
 		return -1;
+	/* The journal is line and tab separated. */
+	for (size_t i = 0; i < tx->pkgs.n; i++) {
+		const struct pkg_manifest *m = tx->pkgs.v[i]->m;
+
+		for (size_t k = 0; m && k < m->files.n; k++)
+			if (strpbrk(m->files.v[k].path, "\t\n") != NULL)
+				return kerr_set(e, "%s-%s: a file name with a tab or "
+				    "newline is refused", m->name, m->version);
+	}
 
 	for (size_t i = 0; i < tx->pkgs.n; i++) {
 		const struct txpkg *p = tx->pkgs.v[i];
@@ -991,7 +588,7 @@ check_conflicts(struct tx *tx, struct kerr *e)
 			const struct txpkg *other = tx_new_owner(tx, path, p);
 			char *owner;
 
-			if (other != NULL && other > p)
+			if (other != NULL)
 				return kerr_set(e, "%s: conflict: both %s-%s and "
 				    "%s-%s install it", path, p->m->name,
 				    p->m->version, other->m->name, other->m->version);
@@ -1095,8 +692,10 @@ plan_moves(struct tx *tx, struct kerr *e)
 		pkg_kvv oldconf = VEC_INIT;
 
 		if (p->old && c->db && pkgdb_configs(c->db, p->old->name, &oldconf,
-		    e) < 0)
+		    e) < 0) {
+			kv_free(&oldconf);
 			return -1;
+		}
 		for (size_t k = 0; p->extracted && k < p->x.items.n; k++) {
 			const struct pkg_xitem *it = &p->x.items.v[k];
 			const struct pkg_file *f;
@@ -1115,7 +714,7 @@ plan_moves(struct tx *tx, struct kerr *e)
 				if (cur && rec && strcmp(cur, rec) != 0) {
 					char *alt = xasprintf("%s.pkgnew", it->final);
 
-					say(c, "%s: you changed it; kept, the new version "
+					client_say(c, "%s: you changed it; kept, the new version "
 					    "is in %s.pkgnew", it->path, it->path);
 					add_move(tx, it->tmp, alt);
 					pkg_kv_set(&p->configs, it->path, rec);
@@ -1130,7 +729,7 @@ plan_moves(struct tx *tx, struct kerr *e)
 				pkg_kv_set(&p->configs, it->path, f->sum);
 			target = sample_target(p->m, it->path);
 			if (target != NULL) {
-				char *tfinal = in_root(c, target);
+				char *tfinal = client_in_root(c, target);
 				const char *rec = NULL;
 				char *cur = NULL;
 				bool install = true;
@@ -1147,14 +746,14 @@ plan_moves(struct tx *tx, struct kerr *e)
 						free(cur);
 						free(tfinal);
 						free(target);
-						pkg_strv_free((pkg_strv *)&oldconf);
+						kv_free(&oldconf);
 						return -1;
 					}
 					if (f && f->sum)
 						pkg_kv_set(&p->configs, target, f->sum);
 				} else {
 					if (rec || cur)
-						say(c, "%s: kept (%s)", target, rec ?
+						client_say(c, "%s: kept (%s)", target, rec ?
 						    "you changed it" : "it was already there");
 					if (rec)
 						pkg_kv_set(&p->configs, target, rec);
@@ -1174,7 +773,7 @@ plan_moves(struct tx *tx, struct kerr *e)
 				continue;
 			if (tx_new_owner(tx, path, p) != NULL)
 				continue;
-			fin = in_root(c, path);
+			fin = client_in_root(c, path);
 			for (size_t q = 0; q < oldconf.n; q++) {
 				if (strcmp(oldconf.v[q].key, path) != 0)
 					continue;
@@ -1183,7 +782,7 @@ plan_moves(struct tx *tx, struct kerr *e)
 				free(cur);
 			}
 			if (keep) {
-				say(c, "%s: you changed it; kept", path);
+				client_say(c, "%s: you changed it; kept", path);
 			} else if (access(fin, F_OK) == 0 || errno != ENOENT) {
 				struct move mv = { NULL, fin, NULL, false };
 				vec_push(&tx->dels, mv);
@@ -1195,7 +794,7 @@ plan_moves(struct tx *tx, struct kerr *e)
 		for (size_t q = 0; p->m == NULL && q < oldconf.n; q++) {
 			if (manifest_has_file(p->old, oldconf.v[q].key))
 				continue;
-			char *fin = in_root(c, oldconf.v[q].key);
+			char *fin = client_in_root(c, oldconf.v[q].key);
 			char *cur = sum_like(fin, oldconf.v[q].value);
 
 			if (cur && strcmp(cur, oldconf.v[q].value) == 0) {
@@ -1203,7 +802,7 @@ plan_moves(struct tx *tx, struct kerr *e)
 				vec_push(&tx->dels, mv);
 				fin = NULL;
 			} else if (cur) {
-				say(c, "%s: you changed it; kept", oldconf.v[q].key);
+				client_say(c, "%s: you changed it; kept", oldconf.v[q].key);
 			}
 			free(cur);
 			free(fin);
@@ -1212,11 +811,7 @@ plan_moves(struct tx *tx, struct kerr *e)
 			if (p->m == NULL || pkg_manifest_dir(p->m, p->old->dirs.v[k].path)
 			    == NULL)
 				pkg_strv_push(&tx->rmdirs, p->old->dirs.v[k].path);
-		for (size_t q = 0; q < oldconf.n; q++) {
-			free(oldconf.v[q].key);
-			free(oldconf.v[q].value);
-		}
-		vec_free(&oldconf);
+		kv_free(&oldconf);
 	}
 	return 0;
 }
@@ -1282,6 +877,8 @@ do_moves(struct tx *tx, struct kerr *e)
 	for (size_t i = 0; i < tx->dels.n; i++, done++) {
 		struct move *mv = &tx->dels.v[i];
 
+		if (done == total / 2)
+			test_pause("rename");
 		if (rename(mv->final, mv->backup) < 0 && errno != ENOENT)
 			return kerr_errno(e, "%s", mv->final);
 		mv->done = true;
@@ -1312,7 +909,7 @@ undo_moves(struct tx *tx)
 static void
 rmdir_up(struct client *c, const char *abs)
 {
-	char *p = in_root(c, abs);
+	char *p = client_in_root(c, abs);
 
 	while (strlen(p) > strlen(c->rootdir) + 1 && rmdir(p) == 0) {
 		char *slash = strrchr(p, '/');
@@ -1368,10 +965,10 @@ run_script(struct client *c, const struct pkg_manifest *m, enum pkg_script t,
 		/* chroot needs root and a shell inside ROOT; without them the
 		 * script runs on the host with PKG_ROOTDIR=ROOT, as pkg -r
 		 * runs every script. */
-		char *sh = in_root(c, "/bin/sh");
+		char *sh = client_in_root(c, "/bin/sh");
 
 		if (geteuid() != 0 || access(sh, X_OK) != 0) {
-			say(c, "%s-%s: %s script runs on the host with PKG_ROOTDIR=%s "
+			client_say(c, "%s-%s: %s script runs on the host with PKG_ROOTDIR=%s "
 			    "(%s)", m->name, m->version, pkg_script_name(t),
 			    c->rootdir, geteuid() != 0 ? "not root" : "no /bin/sh in root");
 			chrooted = false;
@@ -1445,7 +1042,7 @@ run_phase_scripts(struct tx *tx, bool pre, struct kerr *e)
 			    pre ? "DEINSTALL" : "POST-DEINSTALL", upgrade, e) < 0) {
 				if (pre)
 					return -1;
-				say(tx->c, "warning: %s", e->msg);
+				client_say(tx->c, "warning: %s", e->msg);
 			}
 		}
 		if (p->m) {
@@ -1456,7 +1053,7 @@ run_phase_scripts(struct tx *tx, bool pre, struct kerr *e)
 			    pre ? "PRE-INSTALL" : "POST-INSTALL", upgrade, e) < 0) {
 				if (pre)
 					return -1;
-				say(tx->c, "warning: %s", e->msg);
+				client_say(tx->c, "warning: %s", e->msg);
 			}
 		}
 	}
@@ -1475,11 +1072,7 @@ tx_free(struct tx *tx)
 			pkg_extract_free(&p->x);
 		pkg_archive_close(p->a);
 		free(p->file);
-		for (size_t k = 0; k < p->configs.n; k++) {
-			free(p->configs.v[k].key);
-			free(p->configs.v[k].value);
-		}
-		vec_free(&p->configs);
+		kv_free(&p->configs);
 		free(p);
 	}
 	vec_free(&tx->pkgs);
@@ -1511,7 +1104,7 @@ journal_dirs(struct tx *tx, struct kerr *e)
 		for (size_t k = 0; m && k < m->files.n + m->dirs.n && rc == 0; k++) {
 			const char *path = k < m->files.n ? m->files.v[k].path :
 			    m->dirs.v[k - m->files.n].path;
-			char *abs = in_root(tx->c, path);
+			char *abs = client_in_root(tx->c, path);
 			char *slash = strrchr(abs, '/');
 			bool dup = false;
 
@@ -1620,24 +1213,24 @@ run_jobs(struct client *c, struct installed *in, const solve_jobs *jobs,
 	tx.in = in;
 	tx.j.fd = -1;
 	if (jobs->n == 0) {
-		say(c, "nothing to do");
+		client_say(c, "nothing to do");
 		return 0;
 	}
 	for (size_t i = 0; i < jobs->n; i++) {
 		const struct solve_job *j = &jobs->v[i];
 
 		if (j->action == SOLVE_DELETE)
-			say(c, "  delete %s-%s", j->name, j->old_version);
+			client_say(c, "  delete %s-%s", j->name, j->old_version);
 		else if (j->action == SOLVE_UPGRADE)
-			say(c, "  upgrade %s %s -> %s%s%s", j->name, j->old_version,
+			client_say(c, "  upgrade %s %s -> %s%s%s", j->name, j->old_version,
 			    j->cand->m->version, *j->cand->repo ? " from " : "",
 			    j->cand->repo);
 		else
-			say(c, "  install %s-%s%s%s", j->name, j->cand->m->version,
+			client_say(c, "  install %s-%s%s%s", j->name, j->cand->m->version,
 			    *j->cand->repo ? " from " : "", j->cand->repo);
 	}
 	if (!ask(c, "Proceed with this action?")) {
-		say(c, "nothing done");
+		client_say(c, "nothing done");
 		return 0;
 	}
 	/* 1: fetch, verify, read manifests, check conflicts and space. */
@@ -1658,7 +1251,7 @@ run_jobs(struct client *c, struct installed *in, const solve_jobs *jobs,
 				goto out;
 		} else {
 			p->repo = j->cand->repo;
-			if (fetch_pkg(c, j->cand, &p->file, e) < 0 ||
+			if (client_fetch_pkg(c, j->cand, &p->file, e) < 0 ||
 			    open_pkg(p, j->cand->m->name, j->cand->m->version, e) < 0)
 				goto out;
 		}
@@ -1675,7 +1268,7 @@ run_jobs(struct client *c, struct installed *in, const solve_jobs *jobs,
 		if (p->m == NULL)
 			continue;
 		pkg_extract_opts_init(&xo);
-		say(c, "extracting %s-%s", p->m->name, p->m->version);
+		client_say(c, "extracting %s-%s", p->m->name, p->m->version);
 		if (pkg_archive_extract(p->a, c->rootdir, &xo, &p->x, e) < 0) {
 			kerr_prefix(e, "%s-%s: refused", p->m->name, p->m->version);
 			goto out;
@@ -1696,12 +1289,17 @@ run_jobs(struct client *c, struct installed *in, const solve_jobs *jobs,
 	if (pkgdb_begin(c->db, e) < 0)
 		goto out;
 	db_open = true;
+	/* Old rows first, so a file moving between two packages of this
+	 * transaction has no owner when its new owner is recorded. */
+	for (size_t i = 0; i < tx.pkgs.n; i++)
+		if (tx.pkgs.v[i]->old &&
+		    pkgdb_remove(c->db, tx.pkgs.v[i]->old->name, e) < 0)
+			goto out;
 	for (size_t i = 0; i < tx.pkgs.n; i++) {
 		struct txpkg *p = tx.pkgs.v[i];
 
 		if (p->m == NULL) {
-			if (pkgdb_remove(c->db, p->job->name, e) < 0)
-				goto out;
+			continue;
 		} else if (pkgdb_add(c->db, p->m, p->automatic, p->repo, &p->configs,
 		    e) < 0) {
 			goto out;
@@ -1721,17 +1319,17 @@ run_jobs(struct client *c, struct installed *in, const solve_jobs *jobs,
 		const struct txpkg *p = tx.pkgs.v[i];
 
 		if (p->m == NULL) {
-			say(c, "deleted %s-%s", p->old->name, p->old->version);
+			client_say(c, "deleted %s-%s", p->old->name, p->old->version);
 			continue;
 		}
-		say(c, "%s %s-%s", p->old ? "upgraded" : "installed", p->m->name,
+		client_say(c, "%s %s-%s", p->old ? "upgraded" : "installed", p->m->name,
 		    p->m->version);
 		for (size_t k = 0; k < p->m->messages.n; k++) {
 			const struct pkg_message *msg = &p->m->messages.v[k];
 
 			if (msg->type == NULL || strcmp(msg->type,
 			    p->old ? "upgrade" : "install") == 0)
-				say(c, "%s", msg->message);
+				client_say(c, "%s", msg->message);
 		}
 	}
 	rc = 0;
@@ -1772,9 +1370,9 @@ client_install(struct client *c, char *const *names, size_t n, struct kerr *e)
 	int rc = -1;
 
 	if (installed_load(c, &in, e) < 0 || need_db(c, e) < 0 ||
-	    load_catalogs(c, e) < 0)
+	    client_load_catalogs(c, e) < 0)
 		goto out;
-	universe_of(c, &u);
+	client_universe(c, &u);
 	if (solve_install(&u, &in.si, names, n, &jobs, e) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -1784,7 +1382,7 @@ client_install(struct client *c, char *const *names, size_t n, struct kerr *e)
 			continue;
 		if (m && version_cmp(solve_best(&u, names[i])->m->version,
 		    m->version) <= 0)
-			say(c, "%s-%s is already installed", m->name, m->version);
+			client_say(c, "%s-%s is already installed", m->name, m->version);
 	}
 	rc = run_jobs(c, &in, &jobs, NULL, e);
 	/* An explicit install of an automatic package makes it explicit. */
@@ -1807,9 +1405,9 @@ client_upgrade(struct client *c, char *const *names, size_t n, struct kerr *e)
 	int rc = -1;
 
 	if (installed_load(c, &in, e) < 0 || need_db(c, e) < 0 ||
-	    load_catalogs(c, e) < 0)
+	    client_load_catalogs(c, e) < 0)
 		goto out;
-	universe_of(c, &u);
+	client_universe(c, &u);
 	if (solve_upgrade(&u, &in.si, names, n, &jobs, e) < 0)
 		goto out;
 	rc = run_jobs(c, &in, &jobs, NULL, e);
@@ -1831,6 +1429,15 @@ client_delete(struct client *c, char *const *names, size_t n, struct kerr *e)
 		goto out;
 	if (solve_delete(&in.si, names, n, &jobs, e) < 0)
 		goto out;
+	for (size_t i = 0; i < jobs.n; i++) {
+		const struct pkg_manifest *m = installed_get(&in, jobs.v[i].name);
+
+		if (m && m->vital) {
+			kerr_set(e, "%s-%s: vital package, not deleted", m->name,
+			    m->version);
+			goto out;
+		}
+	}
 	rc = run_jobs(c, &in, &jobs, NULL, e);
 out:
 	vec_free(&jobs);
@@ -1872,6 +1479,11 @@ client_add(struct client *c, const char *file, struct kerr *e)
 	if (pkg_archive_open(file, PKG_OPEN_COMPACT, &a, e) < 0)
 		goto out;
 	m = pkg_archive_manifest(a);
+	if (!client_abi_ok(c, m)) {
+		kerr_set(e, "%s: wrong ABI: the package is for %s, this system is "
+		    "%s (-o ABI=... to change)", file, m->abi, c->abi);
+		goto out;
+	}
 	for (size_t i = 0; i < m->deps.n; i++)
 		if (installed_get(&in, m->deps.v[i].name) == NULL) {
 			kerr_set(e, "%s: dependency %s is not installed (install it "

@@ -54,6 +54,11 @@
  * there (their checksum is in the database), and otherwise kept (the new
  * @config content goes to T.pkgnew).  Delete keeps changed ones.
  *
+ * ABI: packages whose abi does not match the client's (pkg's rule,
+ * abi.h: a prefix or glob) are not candidates, and `add` refuses them.
+ * The client's ABI is -o ABI=..., else that of ROOT's /usr/bin/uname or
+ * /bin/sh when ROOT has one, else the host's.
+ *
  * Scripts run as /bin/sh -c TEXT with $1 = NAME-VERSION (and $2 =
  * PRE-INSTALL / POST-INSTALL / DEINSTALL / POST-DEINSTALL for the
  * install/deinstall scripts), environment PKG_NAME, PKG_VERSION,
@@ -103,6 +108,7 @@ struct client {
 	struct lock lock;
 	VEC(struct client_catalog *) cats;
 	bool writable;
+	char *abi;		/* the client's ABI (-o ABI, else probed); owned */
 };
 
 /* Defaults (root "/", run_scripts true, ...). */
@@ -142,7 +148,7 @@ int client_check_sums(struct client *c, char *const *names, size_t n,
  * pkg query: expand fmt for installed package m into out (one line per
  * item when fmt has a multi-line pattern %d %r %F %O %A %D %C %L, each
  * ending in '\n').  Supported: %n %v %o %c %e %w %m %p %q %R %a %s[hb]
- * %t %%, %d[nov] %r[nov] %F[ps] %O[kv] %A[tv] %D %C %L, \n \t.
+ * %t %%, %d[nov] %rn %F[ps] %O[kv] %A[tv] %D %C %L, \n \t.
  * -1 with e set for an unknown pattern.
  */
 int client_query(struct client *c, const char *fmt, const char *name,

@@ -145,7 +145,10 @@ expand(const char *fmt, const struct pkg_manifest *m, bool automatic,
 static int
 check_fmt(const char *fmt, struct kerr *e)
 {
-	const char *sub = "dorFOAvkpsnts";
+	static const struct { char p; const char *subs; } multi[] = {
+		{ 'd', "nov" }, { 'r', "n" }, { 'F', "ps" }, { 'O', "kv" },
+		{ 'A', "tv" },
+	};
 
 	for (const char *p = fmt; *p; p++) {
 		if (*p != '%')
@@ -154,9 +157,12 @@ check_fmt(const char *fmt, struct kerr *e)
 		if (*p == '\0' || !strchr("%nvocewmpqRaksdrFOADCL", *p))
 			return kerr_set(e, "query format '%s': unknown pattern '%%%c'",
 			    fmt, *p ? *p : ' ');
-		if (strchr("drFOA", *p) && (p[1] == '\0' || !strchr(sub, p[1])))
-			return kerr_set(e, "query format '%s': '%%%c' needs a "
-			    "sub-pattern (e.g. %%%cn)", fmt, *p, *p);
+		for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++)
+			if (multi[i].p == *p && (p[1] == '\0' ||
+			    !strchr(multi[i].subs, p[1])))
+				return kerr_set(e, "query format '%s': '%%%c' needs one "
+				    "of %s after it (e.g. %%%c%c)", fmt, *p,
+				    multi[i].subs, *p, multi[i].subs[0]);
 	}
 	return 0;
 }
@@ -181,6 +187,7 @@ client_query(struct client *c, const char *fmt, const char *name,
 		pkg_strv rdeps = VEC_INIT;
 		bool automatic;
 		size_t cnt;
+		int r = 0;
 
 		if (name && strcmp(rows.v[i].name, name) != 0)
 			continue;
@@ -188,24 +195,18 @@ client_query(struct client *c, const char *fmt, const char *name,
 		m = pkgdb_get(c->db, rows.v[i].name, &automatic, e);
 		if (m == NULL)
 			goto out;
-		if (kind == 'r' && pkgdb_rdeps(c->db, m->name, &rdeps, e) < 0) {
-			pkg_manifest_free(m);
-			goto out;
-		}
+		if (kind == 'r')
+			r = pkgdb_rdeps(c->db, m->name, &rdeps, e);
 		cnt = kind ? multi_count(kind, m, &rdeps) : 1;
-		for (size_t k = 0; k < cnt && rc == -1; k++) {
-			if (expand(fmt, m, automatic, rows.v[i].repo, &rdeps, k, out,
-			    e) < 0)
-				rc = -2;
-			else
+		for (size_t k = 0; k < cnt && r == 0; k++) {
+			r = expand(fmt, m, automatic, rows.v[i].repo, &rdeps, k, out, e);
+			if (r == 0)
 				strbuf_addch(out, '\n');
 		}
 		pkg_strv_free(&rdeps);
 		pkg_manifest_free(m);
-		if (rc == -2) {
-			rc = -1;
+		if (r < 0)
 			goto out;
-		}
 	}
 	if (name && !found) {
 		kerr_set(e, "%s: not installed", name);

@@ -192,31 +192,41 @@ apply_repo(struct repoconf_set *s, const char *path, const char *text,
 }
 
 int
-repoconf_load_file(struct repoconf_set *s, const char *path, const char *abi,
-    struct kerr *e)
+repoconf_load_mem(struct repoconf_set *s, const char *text, size_t len,
+    const char *what, const char *abi, struct kerr *e)
 {
-	struct strbuf text = STRBUF_INIT;
-	struct uv *top = NULL;
+	char *copy = xstrndup(text, len);	/* NUL-terminated for find_line */
+	struct uv *top = uv_parse(text, len, e);
 	int rc = -1;
 
-	if (path_read(path, &text, e) < 0)
-		goto out;
-	top = uv_parse(text.buf, text.len, e);
 	if (top == NULL) {
-		kerr_prefix(e, "%s", path);
+		kerr_prefix(e, "%s", what);
 		goto out;
 	}
 	if (top->type != UV_OBJECT) {
-		kerr_set(e, "%s:1: expected repositories as NAME: { ... }", path);
+		kerr_set(e, "%s:1: expected repositories as NAME: { ... }", what);
 		goto out;
 	}
 	for (size_t i = 0; i < top->u.obj.n; i++)
-		if (apply_repo(s, path, text.buf, top->u.obj.keys[i],
+		if (apply_repo(s, what, copy, top->u.obj.keys[i],
 		    top->u.obj.vals[i], abi, e) < 0)
 			goto out;
 	rc = 0;
 out:
 	uv_free(top);
+	free(copy);
+	return rc;
+}
+
+int
+repoconf_load_file(struct repoconf_set *s, const char *path, const char *abi,
+    struct kerr *e)
+{
+	struct strbuf text = STRBUF_INIT;
+	int rc = -1;
+
+	if (path_read(path, &text, e) == 0)
+		rc = repoconf_load_mem(s, text.buf, text.len, path, abi, e);
 	strbuf_release(&text);
 	return rc;
 }

@@ -38,6 +38,7 @@
 #include "util/vec.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define REPOCONF_DEFAULT_DIRS "/etc/pkg:/usr/local/etc/pkg/repos"
 
@@ -76,6 +77,9 @@ int repoconf_load(struct repoconf_set *s, const char *dirs, const char *abi,
 /* Read one file (merging into s).  0 or -1. */
 int repoconf_load_file(struct repoconf_set *s, const char *path,
     const char *abi, struct kerr *e);
+/* The same over bytes in memory; what names them in errors. */
+int repoconf_load_mem(struct repoconf_set *s, const char *text, size_t len,
+    const char *what, const char *abi, struct kerr *e);
 /*
  * Check the merged definitions (url present and known scheme, keys the
  * signature type needs).  0 or -1 naming the repo's FILE:LINE.
