@@ -16,7 +16,7 @@
  *	sandbox_open(&conf, &sb, &e);          root, namespaces, limits: once
  *	sandbox_exec(sb, &configure, &r, &e);  phase 1 in that root
  *	sandbox_exec(sb, &build, &r, &e);      phase 2 sees phase 1's files
- *	sandbox_close(sb, &e);                 everything is gone
+ *	sandbox_close(sb, &e);                 everything inside is killed
  *
  * sandbox_open starts the sandbox's init (pid 1 of a new PID namespace, in
  * new mount, UTS, IPC, cgroup and, unless network is on, network
@@ -26,7 +26,8 @@
  * the sandbox, so a daemon started by one phase never runs into the next.
  * The files written by a phase (the upper layer, tmpfs work dirs, rw
  * binds) stay for the next phase until sandbox_close.  Memory, process
- * and CPU limits belong to the instance (one cgroup); uid, environment,
+ * and CPU limits belong to the instance (one cgroup set, so tmpfs pages a
+ * phase leaves still count against the next); uid, environment,
  * cwd, streams, open-files limit, timeout and no-output watchdog belong to
  * each command.  sandbox_run is open + exec + close.
  *
@@ -46,9 +47,24 @@
  * their last process (they exist only in the sandbox's namespaces, never
  * in the host's).  The cgroups are removed by kiln's reaper: one small
  * process per kiln process (started with the first sandbox, in its own
- * session) that holds the list of live sandbox cgroups and removes them
- * when kiln's end of its pipe closes.  sandbox_sweep() removes cgroups of
+ * session) that holds the list of live sandbox cgroups, removes each as
+ * soon as sandbox_close hands it over and it is empty, and removes all
+ * that are left when kiln's end of its pipe closes.  sandbox_sweep()
+ * (run by the first sandbox_open of each kiln process) removes cgroups of
  * dead kiln processes too, in case the reaper was killed as well.
+ *
+ * Costs (see bench/sandbox): the kernel's share of a sandbox is building
+ * and tearing down the namespaces and mounts, a network namespace, and
+ * one cgroup v1 migration (which may wait for an RCU grace period; kiln
+ * moves the init into the pids cgroup while the init builds the root, so
+ * that wait overlaps the mounts).  Teardown happens after sandbox_close
+ * returns; sandbox_prepare moves the network namespace's making out of
+ * sandbox_open.
+ *
+ * Host side effects: the directory /run/kiln-sandbox (an empty mount
+ * point, covered privately inside each sandbox's mount namespace) and the
+ * cgroups "kiln-PID-SEQ" under kiln's own v1 memory/pids/cpuset cgroups
+ * (or at the v2 root) while sandboxes live.
  *
  * FreeBSD mapping (for sandbox_freebsd.c): layer "/" = the jail base on a
  * read-only nullfs, layers at other paths and dependency layers = more
@@ -180,9 +196,8 @@ int sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
     struct sandbox_result *r, struct kerr *e);
 
 /*
- * Kill everything inside, tear the root down, remove the cgroups, free sb.
- * NULL is fine.  0, or -1 when a cgroup could not be removed (e set; the
- * reaper keeps trying).
+ * Kill everything inside and free sb; the root, namespaces and cgroups go
+ * in the background (see sandbox_reap).  NULL is fine.  0, or -1 (e set).
  */
 int sandbox_close(struct sandbox *sb, struct kerr *e);
 
@@ -205,6 +220,25 @@ int sandbox_exit_code(const struct sandbox_result *r);
 /* One line for people: "exited 0", "memory limit hit (peak 512.0 MiB)". */
 const char *sandbox_describe(const struct sandbox_result *r, char *buf,
     size_t len);
+
+/*
+ * For long-running callers (a bulk): from now on keep one fresh network
+ * namespace ready, made in the background, so that sandbox_open with the
+ * network off need not wait for the kernel to build one (the largest
+ * single cost of a sandbox).  Each namespace still serves one sandbox
+ * only; builds never share a loopback.  One-shot tools should not call it
+ * (the spare would be made for nothing).
+ */
+void sandbox_prepare(void);
+
+/*
+ * sandbox_close does not wait for the kernel to tear the namespaces and
+ * the root down (the init finishes exiting in the background, and the
+ * reaper removes the cgroups once empty).  sandbox_reap collects such
+ * inits: with wait, until every one is gone, so a command-line tool that
+ * calls it before exiting leaves no process behind.
+ */
+void sandbox_reap(bool wait);
 
 /*
  * Remove sandbox cgroups left by kiln processes that no longer exist.

@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -217,13 +218,58 @@ reap_one(const char *dir)
 	}
 }
 
+/* Slots told to go ('!') are removed as soon as they are empty. */
+static unsigned reaper_tries[REAPER_SLOTS];
+static bool reaper_doomed[REAPER_SLOTS];
+
+/* Try the doomed slots once; returns how many are still waiting. */
+static int
+reaper_retry(void)
+{
+	int waiting = 0;
+	char procs[REAPER_PATH + 32], buf[4096];
+
+	for (int i = 0; i < REAPER_SLOTS; i++) {
+		if (!reaper_doomed[i])
+			continue;
+		if (rmdir(reaper_tab[i]) == 0 || errno == ENOENT) {
+			reaper_tab[i][0] = '\0';
+			reaper_doomed[i] = false;
+			continue;
+		}
+		/* An init still unmounting its root is expected; after ~1 s, kill. */
+		if (++reaper_tries[i] > 500) {
+			snprintf(procs, sizeof(procs), "%.255s/cgroup.procs", reaper_tab[i]);
+			if (read_file(procs, buf, sizeof(buf)) == 0)
+				for (char *p = buf; *p;) {
+					long pid = strtol(p, &p, 10);
+					if (pid > 0)
+						kill((pid_t)pid, SIGKILL);
+					while (*p && !isdigit((unsigned char)*p))
+						p++;
+				}
+		}
+		waiting++;
+	}
+	return waiting;
+}
+
 static void
 reaper_main(int fd)
 {
 	char buf[8192];
 	size_t have = 0;
+	int waiting = 0;
 
 	for (;;) {
+		struct pollfd pf = { fd, POLLIN, 0 };
+		int r = poll(&pf, 1, waiting ? 2 : -1);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r <= 0) {
+			waiting = reaper_retry();
+			continue;
+		}
 		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -234,23 +280,23 @@ reaper_main(int fd)
 		char *nl, *p = buf;
 		while ((nl = strchr(p, '\n'))) {
 			*nl = '\0';
-			if (*p == '+') {
-				for (int i = 0; i < REAPER_SLOTS; i++)
-					if (!reaper_tab[i][0]) {
-						snprintf(reaper_tab[i], REAPER_PATH, "%s", p + 1);
-						break;
-					}
-			} else if (*p == '-') {
-				for (int i = 0; i < REAPER_SLOTS; i++)
-					if (strcmp(reaper_tab[i], p + 1) == 0) {
-						reaper_tab[i][0] = '\0';
-						break;
-					}
-			}
+			for (int i = 0; *p == '+' && i < REAPER_SLOTS; i++)
+				if (!reaper_tab[i][0]) {
+					snprintf(reaper_tab[i], REAPER_PATH, "%s", p + 1);
+					reaper_doomed[i] = false;
+					reaper_tries[i] = 0;
+					break;
+				}
+			for (int i = 0; *p == '!' && i < REAPER_SLOTS; i++)
+				if (strcmp(reaper_tab[i], p + 1) == 0) {
+					reaper_doomed[i] = true;
+					break;
+				}
 			p = nl + 1;
 		}
 		have = strlen(p);
 		memmove(buf, p, have);
+		waiting = reaper_retry();
 	}
 	/* kiln is gone: remove the cgroups of its sandboxes, deepest first. */
 	for (int i = REAPER_SLOTS - 1; i >= 0; i--)
@@ -375,7 +421,6 @@ sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
 		if (cg_add(cg, env.mem_base, name, e) < 0)
 			goto out;
 		cg->mem = cg->pids = cg->dir[0];
-		cg->cmd_procs = cg->procs[0];
 		if (memory_max) {
 			snprintf(val, sizeof(val), "%llu", (unsigned long long)memory_max);
 			if (cg_set(cg->mem, "memory.max", val, e) < 0 ||
@@ -396,7 +441,6 @@ sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
 		if (cg_add(cg, env.mem_base, name, e) < 0)
 			goto out;
 		cg->mem = cg->dir[cg->n - 1];
-		cg->cmd_procs = cg->procs[cg->n - 1];
 		if (memory_max) {
 			char *sw = xasprintf("%s/memory.memsw.limit_in_bytes", cg->mem);
 			snprintf(val, sizeof(val), "%llu", (unsigned long long)memory_max);
@@ -414,12 +458,14 @@ sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
 			cg_set(cg->mem, "memory.swappiness", "0", e);
 		}
 	}
-	if (pids_max) {
+	if (env.pids_base) {
+		/* Always made: it holds the init (see init_procs). */
 		if (cg_add(cg, env.pids_base, name, e) < 0)
 			goto out;
 		cg->pids = cg->dir[cg->n - 1];
+		cg->init_procs = cg->procs[cg->n - 1];
 		snprintf(val, sizeof(val), "%llu", (unsigned long long)pids_max + 1);
-		if (cg_set(cg->pids, "pids.max", val, e) < 0)
+		if (pids_max && cg_set(cg->pids, "pids.max", val, e) < 0)
 			goto out;
 	}
 	if (cpus && env.cpuset_base) {
@@ -499,26 +545,18 @@ sbcg_read(const struct sbcg *cg, struct sbcg_counters *c)
 int
 sbcg_destroy(struct sbcg *cg, struct kerr *e)
 {
-	int rc = 0;
-
 	for (int i = cg->n - 1; i >= 0; i--) {
-		int tries = 0;
-		while (rmdir(cg->dir[i]) < 0 && errno == EBUSY && tries++ < 200) {
-			struct timespec ts = { 0, 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
-		if (path_is_dir(cg->dir[i])) {
-			if (rc == 0)
-				kerr_errno(e, "%s: cannot remove cgroup", cg->dir[i]);
-			rc = -1;	/* the reaper keeps it and retries */
-		} else {
-			reaper_tell('-', cg->dir[i]);
-		}
+		/*
+		 * The reaper removes it as soon as it is empty (the init may still
+		 * be tearing its namespaces down), so closing a sandbox never
+		 * waits for the kernel.
+		 */
+		reaper_tell('!', cg->dir[i]);
 		free(cg->dir[i]);
 		free(cg->procs[i]);
 	}
 	memset(cg, 0, sizeof(*cg));
-	return rc;
+	return 0;
 }
 
 static int

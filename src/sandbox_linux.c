@@ -33,8 +33,9 @@
  * raw clone3 (no CLONE_VM, so it is a copy like fork) therefore only makes
  * system calls on memory prepared by the parent before the clone: no
  * malloc, no stdio, no locks, because another kiln thread may have held
- * one at clone time.  That also keeps it sound under ASan: the copy runs
- * instrumented code but never enters ASan's allocator.
+ * one at clone time (hence also raw clone3 instead of fork() for the
+ * commands, and raw set*id calls).  That also keeps it sound under ASan:
+ * the copy runs instrumented code but never enters ASan's allocator.
  */
 #include "sandbox.h"
 #include "sandbox_linux.h"
@@ -53,6 +54,7 @@
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -116,7 +118,8 @@ struct sandbox {
 	pid_t init;
 	int sock;
 	struct sbcg cg;
-	uint64_t oom_base, pids_base;
+	uint64_t oom_base, pids_base;	/* counters before the current command */
+	bool ready;		/* the init said READY (the root is built) */
 	/* The plan, built by the parent, read by the cloned child. */
 	char *stage_opts, *tmp_opts, *hostname;
 	struct ovl ovl[MAX_OVL];
@@ -124,6 +127,7 @@ struct sandbox {
 	struct xmnt mnt[MAX_MNT];
 	int nmnt;
 	bool new_net;
+	int netns_fd;		/* a spare network namespace for the init, or -1 */
 	bool has_cpus;
 	cpu_set_t cpus;
 	char *reqbuf;		/* REQ_MAX bytes, the child's receive buffer */
@@ -151,7 +155,7 @@ child_die(int sock, const char *what, const char *path)
 	memset(&r, 0, sizeof(r));
 	r.kind = REP_ERROR;
 	snprintf(r.msg, sizeof(r.msg), "%s%s%s: %s", what, path ? " " : "",
-	    path ? path : "", strerror(err));
+	    path ? path : "", strerrordesc_np(err));	/* no locale, no lock */
 	(void)!send(sock, &r, sizeof(r), MSG_NOSIGNAL);
 	_exit(1);
 }
@@ -422,8 +426,9 @@ install_seccomp(void)
 #endif
 }
 
-/* In the init: cgroup.procs of the cgroup the commands join, or -1. */
-static int cmd_cgroup_fd = -1;
+/* In the init: cgroup.procs of the cgroups the commands join. */
+static int cmd_cgroup_fd[SBCG_MAX];
+static int cmd_cgroup_n;
 
 /* Steps of the command's setup, reported with errno when one fails. */
 enum { STEP_CGROUP = 7, STEP_FDS = 1, STEP_RLIMIT, STEP_CWD, STEP_PRIVS, STEP_SECCOMP, STEP_EXEC };
@@ -446,8 +451,9 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 	sigset_t all;
 
 	/* Into the limited cgroup, which then becomes the namespace's root. */
-	if (cmd_cgroup_fd >= 0 && write(cmd_cgroup_fd, "0", 1) != 1)
-		exec_fail(pfd, STEP_CGROUP);
+	for (int i = 0; i < cmd_cgroup_n; i++)
+		if (write(cmd_cgroup_fd[i], "0", 1) != 1)
+			exec_fail(pfd, STEP_CGROUP);
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		exec_fail(pfd, STEP_CGROUP);
 	setsid();
@@ -483,8 +489,14 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 			break;
 	}
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if (setgroups(0, NULL) < 0 || setresgid(rq->gid, rq->gid, rq->gid) < 0 ||
-	    setresuid(rq->uid, rq->uid, rq->uid) < 0)
+	/*
+	 * Raw system calls: libc's wrappers would try to change the ids of
+	 * every thread it believes the process has (kiln's, copied by the
+	 * clone), taking its internal locks.
+	 */
+	if (syscall(SYS_setgroups, 0, NULL) < 0 ||
+	    syscall(SYS_setresgid, rq->gid, rq->gid, rq->gid) < 0 ||
+	    syscall(SYS_setresuid, rq->uid, rq->uid, rq->uid) < 0)
 		exec_fail(pfd, STEP_PRIVS);
 	if (rq->uid == 0) {
 		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -522,6 +534,21 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 	}
 	errno = first_err;
 	exec_fail(pfd, STEP_EXEC);
+}
+
+/*
+ * fork() without libc's fork handlers: they take malloc's and libc's
+ * locks, which another kiln thread may have held when the init was cloned
+ * (the init is a copy of kiln), so they could wait forever here.
+ */
+static pid_t
+raw_fork(void)
+{
+	struct clone_args ca;
+
+	memset(&ca, 0, sizeof(ca));
+	ca.exit_signal = SIGCHLD;
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 }
 
 /*
@@ -563,7 +590,7 @@ init_start(char *buf, size_t len, int *fds, int nfds, int *step, int *err)
 		*err = errno;
 		return -1;
 	}
-	if ((pid = fork()) < 0) {
+	if ((pid = raw_fork()) < 0) {
 		*err = errno;
 		close(pp[0]);
 		close(pp[1]);
@@ -669,7 +696,7 @@ init_loop(struct sandbox *sb, int sock, int sfd)
 static void __attribute__((noreturn))
 child_main(struct sandbox *sb, int sock)
 {
-	cmd_cgroup_fd = -1;
+	cmd_cgroup_n = 0;
 	sigset_t mask;
 	int sfd, null;
 	struct pollfd pf = { sock, POLLIN, 0 };
@@ -678,23 +705,22 @@ child_main(struct sandbox *sb, int sock)
 	/* kiln may have died before PDEATHSIG was armed: its end is then closed. */
 	if (poll(&pf, 1, 0) > 0 && (pf.revents & POLLHUP))
 		_exit(1);
+	/* Before the fds move: netns_fd may be the number sock moves to. */
+	if (sb->netns_fd >= 0 && setns(sb->netns_fd, CLONE_NEWNET) < 0)
+		child_die(sock, "setns", "network namespace");
 	if (dup2(sock, 3) < 0)
 		_exit(1);
 	sock = 3;
 	close_range(4, ~0U, 0);
 	prctl(PR_SET_NAME, "kiln-init");
+	/* Kept open: each command joins them before its exec. */
 	for (int i = 0; i < sb->cg.n; i++) {
+		if (sb->cg.procs[i] == sb->cg.init_procs)
+			continue;	/* kiln moves the init there; commands inherit it */
 		int fd = open(sb->cg.procs[i], O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			child_die(sock, "open", sb->cg.procs[i]);
-		if (sb->cg.procs[i] == sb->cg.cmd_procs) {
-			/* Kept open: each command joins it before its exec. */
-			cmd_cgroup_fd = fd;
-			continue;
-		}
-		if (write(fd, "0", 1) != 1)
-			child_die(sock, "join cgroup", sb->cg.dir[i]);
-		close(fd);
+		cmd_cgroup_fd[cmd_cgroup_n++] = fd;
 	}
 	child_setup(sb, sock);
 	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
@@ -742,6 +768,8 @@ plan_free(struct sandbox *sb)
 	free(sb->hostname);
 	free(sb->reqbuf);
 	free(sb->name);
+	if (sb->netns_fd >= 0)
+		close(sb->netns_fd);
 }
 
 static bool
@@ -931,21 +959,115 @@ plan(struct sandbox *sb, const struct sandbox_conf *c, struct kerr *e)
 	return 0;
 }
 
-int
-sandbox_open(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
+/*
+ * Spare network namespaces (sandbox_prepare): one fresh namespace made by
+ * a short-lived thread in the background, so that sandbox_open need not
+ * wait for the kernel to build one.  Each is used by one sandbox only.
+ */
+static int netns_spare = -1;
+static bool netns_making, netns_enabled;
+static pthread_mutex_t netns_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *
+netns_maker(void *arg)
+{
+	int fd = -1;
+
+	(void)arg;
+	/* unshare affects only this thread, which then exits; the fd keeps it. */
+	if (unshare(CLONE_NEWNET) == 0)
+		fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	pthread_mutex_lock(&netns_lock);
+	if (netns_spare < 0)
+		netns_spare = fd;
+	else if (fd >= 0)
+		close(fd);
+	netns_making = false;
+	pthread_mutex_unlock(&netns_lock);
+	return NULL;
+}
+
+static void
+netns_refill(void)
+{
+	pthread_t t;
+	pthread_attr_t a;
+
+	pthread_mutex_lock(&netns_lock);
+	if (netns_enabled && netns_spare < 0 && !netns_making) {
+		pthread_attr_init(&a);
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		netns_making = pthread_create(&t, &a, netns_maker, NULL) == 0;
+		pthread_attr_destroy(&a);
+	}
+	pthread_mutex_unlock(&netns_lock);
+}
+
+static int
+netns_take(void)
+{
+	int fd;
+
+	pthread_mutex_lock(&netns_lock);
+	fd = netns_spare;
+	netns_spare = -1;
+	pthread_mutex_unlock(&netns_lock);
+	return fd;
+}
+
+void
+sandbox_prepare(void)
+{
+	pthread_mutex_lock(&netns_lock);
+	netns_enabled = true;
+	pthread_mutex_unlock(&netns_lock);
+	netns_refill();
+}
+
+/* Check the init's first message: READY, or why it could not build the root. */
+static int
+handle_ready(struct sandbox *sb, ssize_t n, const struct rep *r, struct kerr *e)
+{
+	if (n > 0 && r->kind == REP_READY) {
+		sb->ready = true;
+		return 0;
+	}
+	if (n > 0 && r->kind == REP_ERROR)
+		return kerr_set(e, "sandbox %s: %s", sb->name, r->msg);
+	return kerr_set(e, "sandbox %s: init died while building the root", sb->name);
+}
+
+/* Wait for the init's READY (or its setup error).  0 or -1. */
+static int
+wait_ready(struct sandbox *sb, struct kerr *e)
+{
+	struct rep r;
+	ssize_t n;
+
+	while ((n = recv(sb->sock, &r, sizeof(r), 0)) < 0 && errno == EINTR)
+		;
+	return handle_ready(sb, n, &r, e);
+}
+
+/*
+ * Start the init without waiting for it to build the root: sandbox_run
+ * sends the command at once, and the init runs it as soon as the root is
+ * ready, which saves kiln a wake-up in between.
+ */
+static int
+open_start(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 {
 	struct sandbox *sb = xcalloc(1, sizeof(*sb));
 	struct clone_args ca;
 	int sv[2] = { -1, -1 };
 	int bufsz = REQ_MAX + 4096;
 	long pid;
-	struct rep r;
-	ssize_t n;
 
 	*out = NULL;
 	sb->name = xstrdup(c->name ? c->name : "sandbox");
 	sb->sock = -1;
 	sb->init = -1;
+	sb->netns_fd = -1;
 	if (geteuid() != 0) {
 		kerr_set(e, "sandbox %s: needs root", sb->name);
 		goto fail;
@@ -965,9 +1087,11 @@ sandbox_open(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 	}
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz));
 	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz));
+	if (sb->new_net)
+		sb->netns_fd = netns_take();
 	memset(&ca, 0, sizeof(ca));
 	ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-	    (sb->new_net ? CLONE_NEWNET : 0);
+	    (sb->new_net && sb->netns_fd < 0 ? CLONE_NEWNET : 0);
 	ca.exit_signal = SIGCHLD;
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid < 0) {
@@ -979,23 +1103,29 @@ sandbox_open(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 		child_main(sb, sv[1]);
 	}
 	sb->init = (pid_t)pid;
+	if (sb->netns_fd >= 0) {
+		close(sb->netns_fd);
+		sb->netns_fd = -1;
+	}
+	if (sb->new_net)
+		netns_refill();
 	close(sv[1]);
 	sv[1] = -1;
 	sb->sock = sv[0];
 	sv[0] = -1;
-	while ((n = recv(sb->sock, &r, sizeof(r), 0)) < 0 && errno == EINTR)
-		;
-	if (n <= 0 || r.kind != REP_READY) {
-		if (n > 0 && r.kind == REP_ERROR)
-			kerr_set(e, "sandbox %s: %s", sb->name, r.msg);
-		else
-			kerr_set(e, "sandbox %s: init died while building the root", sb->name);
-		goto fail;
+	if (sb->cg.init_procs) {
+		char buf[32];
+		int fd = open(sb->cg.init_procs, O_WRONLY | O_CLOEXEC);
+		int len = snprintf(buf, sizeof(buf), "%ld", pid);
+		if (fd < 0 || write(fd, buf, (size_t)len) != len) {
+			kerr_errno(e, "sandbox %s: %s", sb->name, sb->cg.init_procs);
+			if (fd >= 0)
+				close(fd);
+			goto fail;
+		}
+		close(fd);
 	}
-	struct sbcg_counters cc;
-	sbcg_read(&sb->cg, &cc);
-	sb->oom_base = cc.oom_kills;
-	sb->pids_base = cc.pids_max;
+	/* Fresh cgroups: every counter starts at 0 (oom_base, pids_base). */
 	*out = sb;
 	return 0;
 fail:
@@ -1008,6 +1138,20 @@ fail:
 		sandbox_close(sb, &ignore);
 	}
 	return -1;
+}
+
+int
+sandbox_open(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
+{
+	if (open_start(c, out, e) < 0)
+		return -1;
+	if (wait_ready(*out, e) < 0) {
+		struct kerr ignore;
+		sandbox_close(*out, &ignore);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* Copy what a pipe has to its destination; false at EOF. */
@@ -1175,6 +1319,14 @@ sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 			ssize_t n = recv(sb->sock, &rep, sizeof(rep), 0);
 			if (n < 0 && errno == EINTR)
 				continue;
+			if (!sb->ready) {
+				/* sandbox_run sent the command before the root was ready. */
+				if (handle_ready(sb, n, &rep, e) < 0) {
+					r->how = SANDBOX_LOST;
+					goto out;
+				}
+				continue;
+			}
 			if (n <= 0 || rep.kind != REP_DONE) {
 				r->how = SANDBOX_LOST;
 				kerr_set(e, "sandbox %s: its init died", sb->name);
@@ -1225,6 +1377,51 @@ out:
 	return rc;
 }
 
+/*
+ * Inits that were told to exit but had not finished tearing their
+ * namespaces down when their sandbox was closed: reaped later, so that a
+ * builder need not wait for the kernel to unmount the root.
+ */
+#define MAX_ZOMBIES 64
+static pid_t zombies[MAX_ZOMBIES];
+static int nzombies;
+static pthread_mutex_t zombie_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+sandbox_reap(bool wait)
+{
+	pthread_mutex_lock(&zombie_lock);
+	for (int i = 0; i < nzombies;) {
+		pid_t w;
+		while ((w = waitpid(zombies[i], NULL, wait ? 0 : WNOHANG)) < 0 && errno == EINTR)
+			;
+		if (w != 0)
+			zombies[i] = zombies[--nzombies];
+		else
+			i++;
+	}
+	pthread_mutex_unlock(&zombie_lock);
+}
+
+/* Reap init now if it is gone, else later; blocks only when the list is full. */
+static void
+reap_later(pid_t pid)
+{
+	bool wait_now = false;
+
+	if (waitpid(pid, NULL, WNOHANG) != 0)
+		return;
+	pthread_mutex_lock(&zombie_lock);
+	if (nzombies < MAX_ZOMBIES)
+		zombies[nzombies++] = pid;
+	else
+		wait_now = true;
+	pthread_mutex_unlock(&zombie_lock);
+	if (wait_now)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+}
+
 int
 sandbox_close(struct sandbox *sb, struct kerr *e)
 {
@@ -1232,12 +1429,16 @@ sandbox_close(struct sandbox *sb, struct kerr *e)
 
 	if (!sb)
 		return 0;
+	sandbox_reap(false);
 	if (sb->sock >= 0)
 		close(sb->sock);	/* init kills everything and exits */
-	if (sb->init > 0) {
-		while (waitpid(sb->init, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
+	/*
+	 * The commands are reaped by the init before it answers, and the init
+	 * is in no cgroup, so the cgroups can go while it unmounts the root:
+	 * its exit (namespace teardown) need not hold the caller up.
+	 */
+	if (sb->init > 0)
+		reap_later(sb->init);
 	if (sb->cg.n && sbcg_destroy(&sb->cg, e) < 0)
 		rc = -1;
 	plan_free(sb);
@@ -1253,7 +1454,7 @@ sandbox_run(const struct sandbox_conf *conf, const struct sandbox_cmd *cmd,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if (sandbox_open(conf, &sb, e) < 0)
+	if (open_start(conf, &sb, e) < 0)
 		return -1;
 	rc = sandbox_exec(sb, cmd, r, e);
 	if (sandbox_close(sb, rc < 0 ? &(struct kerr){ { 0 } } : e) < 0)

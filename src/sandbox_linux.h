@@ -18,14 +18,22 @@ struct sbcg {
 	bool v2;		/* the unified hierarchy holds memory and pids */
 	int n;			/* created directories */
 	char *dir[SBCG_MAX];	/* owned; the init joins each (cgroup.procs) */
-	char *procs[SBCG_MAX];	/* owned: DIR/cgroup.procs */
 	/*
-	 * Borrowed from procs[]: the one the commands join (the memory
-	 * cgroup, or v2's only one).  The init joins the others but not this
-	 * one, so a command that fills the limit with tmpfs pages can never
-	 * starve the init.
+	 * Owned: DIR/cgroup.procs.  Each command joins all of them just before
+	 * its exec; the init joins none, so a command that fills the memory
+	 * limit with tmpfs pages can never starve the init, and a sandbox
+	 * costs one burst of cgroup migrations instead of two (each burst can
+	 * wait for an RCU grace period in cgroup v1).
 	 */
-	const char *cmd_procs;
+	char *procs[SBCG_MAX];
+	/*
+	 * Borrowed from procs[], or NULL: the v1 pids cgroup, which kiln moves
+	 * the init into right after the clone, while the init builds the root.
+	 * That migration pays the RCU grace period cgroup v1 migrations can
+	 * wait for in parallel with the mounts, and the command's own
+	 * migration right after finds it already paid.  Commands inherit it.
+	 */
+	const char *init_procs;
 	const char *mem;	/* borrowed from dir[]: memory cgroup, or NULL */
 	const char *pids;	/* borrowed from dir[]: pids cgroup, or NULL */
 };
@@ -39,14 +47,17 @@ struct sbcg_counters {
 /*
  * Create the cgroups of one instance: memory always when a memory
  * controller exists (for the peak), with memory_max when not 0; pids when
- * pids_max (the commands' processes; v1 adds one for the init, which is
- * in the pids cgroup there); cpuset when cpus.  Registers them with the reaper.  0 or -1
+ * pids_max (the commands' processes; v1 adds one for the init, which
+ * is in the pids cgroup there); cpuset when cpus.  Registers them with the reaper.  0 or -1
  * (nothing left behind).
  */
 int sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
     const char *cpus, struct kerr *e);
 void sbcg_read(const struct sbcg *cg, struct sbcg_counters *c);
-/* Remove the (empty) cgroups and unregister them; frees cg's strings. */
+/*
+ * Hand the cgroups to the reaper, which removes each as soon as it is
+ * empty (within milliseconds); frees cg's strings.  Always 0.
+ */
 int sbcg_destroy(struct sbcg *cg, struct kerr *e);
 
 #endif

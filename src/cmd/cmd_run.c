@@ -210,11 +210,13 @@ cmd_run(int argc, char **argv, struct kctx *k)
 
 	if (sandbox_run(&sc, &cmd, &r, &e) < 0) {
 		vec_free(&full);
+		sandbox_reap(true);
 		cmd_fail(&e);
 		rc = SANDBOX_EXIT_FAILED;
 		goto out;
 	}
 	vec_free(&full);
+	sandbox_reap(true);	/* nothing of the run outlives kiln run */
 	rc = sandbox_exit_code(&r);
 	if (r.forks_refused)
 		fprintf(stderr, "kiln: run: process limit hit: %llu forks refused (--pids %llu)\n",
