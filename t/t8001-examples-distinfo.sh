@@ -10,8 +10,10 @@
 #    Cargo.lock, in the form `make cargo-crates` prints;
 #  - each port has Makefile, distinfo, pkg-descr (and pkg-descr.NAME per
 #    subpackage), its rc.d scripts are complete and parse, and its Makefile
-#    stays inside the evaluator subset (spec/ports.md section 9).
-# Takes about a second.
+#    stays inside the evaluator subset (spec/ports.md section 9);
+#  - mkdistfiles -m (rewrite distinfo) and -l (regenerate Cargo.lock) on a
+#    copy of the tree change nothing while the tree is consistent.
+# Takes about two seconds.
 . "$(dirname "$0")/test-lib.sh"
 
 EX=$TOP/examples
@@ -118,8 +120,9 @@ for mk in "$PORTS"/*/*/Makefile; do
 		grep -q "^COMMENT\.$s=" "$mk" || missing="$missing COMMENT.$s"
 	done
 	is "${missing:-none}" none "$port: has distinfo, pkg-descr, per-subpackage pkg-descr and COMMENT"
-	unlike "$sp" '[^a-z0-9_ ]' "$port: subpackage names are [a-z0-9_] (bsd.port.mk)"
-	long=$(sed -n 's/^COMMENT[.a-z0-9_]*=[[:space:]]*//p' "$mk" | awk 'length($0) >= 70')
+	# bsd.port.mk wants [a-z0-9_]; kiln also takes '-' (colibri-smoke-agent).
+	unlike "$sp" '[^a-z0-9_ -]' "$port: subpackage names are [a-z0-9_-]"
+	long=$(sed -n 's/^COMMENT[.a-z0-9_-]*=[[:space:]]*//p' "$mk" | awk 'length($0) >= 70')
 	is "$long" "" "$port: every COMMENT is shorter than 70 characters"
 	is "$(sed -n 's/^PORTNAME=[[:space:]]*//p' "$mk")" "${port#*/}" "$port: PORTNAME is the directory name"
 	# the evaluator subset: no shell assignments or modifiers, no loops
@@ -158,6 +161,27 @@ like "$(cat "$COL/files/colibri_daemon.in")" '^pidfile="/var/run/\$\{name\}\.pid
 like "$(cat "$COL/files/colibri_daemon.in")" '^command="%%PREFIX%%/bin/colibri-daemon"$' "colibri_daemon: command"
 grep -q '^SUB_LIST=[[:space:]]*COLIBRI_PORT=7077$' "$COL/Makefile"
 is "$?" 0 "colibri's SUB_LIST provides COLIBRI_PORT"
+# The maintainer modes on a copy: -m rewrites nothing when the distfiles
+# match (TIMESTAMP kept, as makesum does); -l regenerates the same lock.
+mkdir -p "$TMP/copy"
+cp -R "$EX" "$TMP/copy/examples"
+ok "mkdistfiles -m on a copy of the tree" "$TMP/copy/examples/mkdistfiles" -m "$TMP/d3"
+unlike "$(cat "$TMP/out")" '^wrote ' "mkdistfiles -m: distinfo files already current, none rewritten"
+diff -r "$PORTS" "$TMP/copy/examples/ports" > "$TMP/diff" 2>&1
+is "$(cat "$TMP/diff")" "" "mkdistfiles -m left every distinfo byte-identical"
+echo "SIZE (wren-0.4.2.tar.gz) = 1" >> "$TMP/copy/examples/ports/sysutils/wren/distinfo"
+ok "mkdistfiles -m after a distinfo went stale" "$TMP/copy/examples/mkdistfiles" -m "$TMP/d3"
+like "$(cat "$TMP/out")" 'wrote .*/sysutils/wren/distinfo$' "mkdistfiles -m rewrites the stale distinfo"
+is "$(grep -v '^TIMESTAMP' "$TMP/copy/examples/ports/sysutils/wren/distinfo")" \
+    "$(grep -v '^TIMESTAMP' "$PORTS/sysutils/wren/distinfo")" "... with the right lines again"
+if [ -x /usr/bin/cargo ]; then
+	rm -f "$TMP/copy/examples/src/colibri/Cargo.lock"
+	ok "mkdistfiles -l regenerates Cargo.lock offline" "$TMP/copy/examples/mkdistfiles" -l
+	ok "... identical to the committed one" cmp "$TMP/copy/examples/src/colibri/Cargo.lock" "$EX/src/colibri/Cargo.lock"
+else
+	echo "ok $((_t_n += 1)) # skip mkdistfiles -l: no /usr/bin/cargo"
+fi
+
 ok "wren's configure parses (sh -n)" sh -n "$EX/src/wren/configure"
 ok "mkdistfiles parses (sh -n)" sh -n "$EX/mkdistfiles"
 

@@ -7,7 +7,9 @@
 #  - runs the staged programs: the daemon answers /health, `colibri health`,
 #    the smoke agent's exact lines, colibri-tui --once, wren against it.
 # The framework's own plist additions are emulated: install-rc-script
-# (USE_RC_SUBR), PORTDOCS, compress-man.  Option values are the defaults
+# (USE_RC_SUBR), PORTDOCS, compress-man.  When the kiln under test has
+# `kiln info`, the plists of kiln's port model are checked against the same
+# stages too (what the builder will package).  Option values are the defaults
 # (DOCS on, STATIC off, IPV6 on); libfeather is also built with STATIC on,
 # DOCS off, to check the %%STATIC%% / %%PORTDOCS%% lines.
 #
@@ -63,6 +65,31 @@ check_plist() {
 	is "$extra" "" "$name: nothing staged that the plist does not list"
 }
 
+# kiln_plist ORIGIN: the files of every package kiln's port model gives
+# ORIGIN (`kiln info --json`), relative to PREFIX, in the form staged()
+# prints; empty with status 1 when this kiln has no `info` yet.
+kiln_plist() {
+	"$KILN" info -p "$PORTS" "$1" --json > "$TMP/kp.json" 2>/dev/null || return 1
+	python3 - "$TMP/kp.json" "$PREFIX" <<'PY' | sort
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+prefix = sys.argv[2].rstrip("/") + "/"
+for p in d["packages"]:
+    for line in p["plist"]:
+        if re.match(r"@(owner|group|mode|comment|dir)\b", line) or not line.strip():
+            continue
+        m = re.match(r"@sample\s+(\S+)", line) or re.match(r"@\([^)]*\)\s+(\S+)", line)
+        if m:
+            line = m.group(1)
+        elif line.startswith("@"):
+            line = "UNHANDLED " + line
+        if line.startswith(prefix):
+            line = line[len(prefix):]
+        print(line)
+PY
+}
+have_kiln_info() { "$KILN" info -h >/dev/null 2>&1; }
+
 # --- devel/libfeather: USES=cmake (ninja, out of source, install/strip) ---
 W=$TMP/libfeather
 mkdir -p "$W"
@@ -98,6 +125,12 @@ plist_expected "$PORTS/devel/libfeather" -e 's!%%SHLIB_MAJOR%%!1!g' \
     </dev/null > "$W/want2"
 staged "$W/stage2" > "$W/got2"
 check_plist "libfeather (STATIC on, DOCS off)" "$W/want2" "$W/got2"
+if have_kiln_info; then
+	kiln_plist devel/libfeather > "$W/kiln"
+	check_plist "libfeather: kiln's plist (default options) vs the stage" "$W/kiln" "$W/got"
+else
+	echo "ok $((_t_n += 1)) # skip libfeather: kiln's plist vs the stage: this kiln has no 'info' command"
+fi
 FEATHER_LIB=$W/stage$PREFIX/lib
 
 # --- sysutils/wren: GNU_CONFIGURE + USES=gmake ---
@@ -143,6 +176,13 @@ grep -q '^PLIST_FILES=[[:space:]]*bin/wren \\$' "$PORTS/sysutils/wren/Makefile" 
 is "$?" 0 "wren: PLIST_FILES is what this test assumes"
 staged "$W/stage" > "$W/got"
 check_plist "wren" "$W/want" "$W/got"
+if have_kiln_info; then
+	# PORTDOCS are added by the framework at stage time, not in the model.
+	{ kiln_plist sysutils/wren; grep '^share/doc/' "$W/want"; } | sort > "$W/kiln"
+	check_plist "wren: kiln's plist + PORTDOCS vs the stage" "$W/kiln" "$W/got"
+else
+	echo "ok $((_t_n += 1)) # skip wren: kiln's plist vs the stage: this kiln has no 'info' command"
+fi
 WREN=$W/stage$PREFIX/bin/wren
 
 # --- sysutils/colibri: USES=cargo ---
@@ -227,6 +267,12 @@ plist_expected "$PORTS/sysutils/colibri" -e 's!%%PORTDOCS%%!!g' \
     < "$W/rc" > "$W/want"
 staged "$STAGE" > "$W/got"
 check_plist "colibri (all four packages)" "$W/want" "$W/got"
+if have_kiln_info; then
+	kiln_plist sysutils/colibri > "$W/kiln"
+	check_plist "colibri: kiln's plists of the four packages vs the stage" "$W/kiln" "$W/got"
+else
+	echo "ok $((_t_n += 1)) # skip colibri: kiln's plist vs the stage: this kiln has no 'info' command"
+fi
 for sp in daemon tui smoke-agent; do
 	n=$(grep -c "^@@$sp@@" "$PORTS/sysutils/colibri/pkg-plist")
 	[ "$n" -gt 0 ]
@@ -295,16 +341,23 @@ printf 'port = 0\n' > "$TMP/bad.conf"
 fails 2 "a bad configuration is exit 2" "$B/colibri-daemon" --check-config --config "$TMP/bad.conf"
 is "$(cat "$TMP/err")" "colibri-daemon: $TMP/bad.conf:1: bad port \"0\"" "... naming FILE:LINE"
 
-# --- the rc.d scripts, run under a small stand-in for rc.subr ---
-# Only what these two scripts use (spec/ports.md 7.3): load_rc_config,
-# checkyesno, rc_flags from NAME_flags, run_rc_command with one*, start,
-# stop, status, start_cmd/stop_cmd, start_postcmd, extra_commands, pidfile
-# checks.  The scripts are installed from the stage with /etc/rc.subr,
-# /var/run and /var/log pointed into $TMP and PREFIX at the stage.
+# --- the rc.d scripts, run under rc.subr ---
+# kiln's own rc.subr for images (share/kiln/image/rc.subr) when this tree
+# has it, else a small stand-in with only what these two scripts use
+# (spec/ports.md 7.3): load_rc_config, checkyesno, rc_flags from
+# NAME_flags, run_rc_command with one*, start, stop, status,
+# start_cmd/stop_cmd, start_postcmd, extra_commands, pidfile checks.  The
+# scripts are installed from the stage with /etc/rc.subr, /var/run and
+# /var/log pointed into $TMP and PREFIX at the stage.
 RC=$TMP/rc
 mkdir -p "$RC/run" "$RC/log" "$RC/rc.d"
-cat > "$RC/rc.subr" <<'SUBR'
-load_rc_config() { [ -f "$RC_CONF" ] && . "$RC_CONF"; eval "rc_flags=\${${1}_flags:-}"; }
+if [ -f "$TOP/share/kiln/image/rc.subr" ]; then
+	cp "$TOP/share/kiln/image/rc.subr" "$RC/rc.subr"
+	echo "# rc.d scripts run under share/kiln/image/rc.subr"
+else
+	echo "# rc.d scripts run under the test's rc.subr stand-in (no share/kiln/image/rc.subr here)"
+	cat > "$RC/rc.subr" <<'SUBR'
+load_rc_config() { [ -f "$rc_conf_files" ] && . "$rc_conf_files"; eval "rc_flags=\${${1}_flags:-}"; }
 checkyesno() {
 	eval "_v=\${$1:-}"
 	case $_v in [Yy][Ee][Ss] | [Tt][Rr][Uu][Ee] | [Oo][Nn] | 1) return 0 ;; esac
@@ -345,6 +398,7 @@ run_rc_command() {
 	esac
 }
 SUBR
+fi
 for s in colibri_daemon colibri_smoke_agent; do
 	sed -e "s!^\\. /etc/rc\\.subr\$!. $RC/rc.subr!" -e "s!/var/run/!$RC/run/!g" \
 	    -e "s!/var/log/!$RC/log/!g" -e "s!$PREFIX/!$STAGE$PREFIX/!g" \
@@ -353,12 +407,12 @@ for s in colibri_daemon colibri_smoke_agent; do
 done
 # wren is another package's: here it comes from wren's stage.
 mkdir -p "$STAGE$PREFIX/bin" && cp "$WREN" "$STAGE$PREFIX/bin/wren"
-export RC_CONF="$RC/rc.conf"
+export rc_conf_files="$RC/rc.conf"
 RCPORT=$(free_port)
-printf 'colibri_daemon_port=%s\ncolibri_smoke_agent_addr=127.0.0.1:%s\n' "$RCPORT" "$RCPORT" > "$RC_CONF"
+printf 'colibri_daemon_port=%s\ncolibri_smoke_agent_addr=127.0.0.1:%s\n' "$RCPORT" "$RCPORT" > "$rc_conf_files"
 ok "rc.d: colibri_daemon start without _enable is refused politely" "$RC/rc.d/colibri_daemon" start
-like "$(cat "$TMP/out")" "^Cannot 'start' colibri_daemon\\. Set colibri_daemon_enable to YES" "... with rc.subr's hint"
-printf 'colibri_daemon_enable=YES\ncolibri_smoke_agent_enable=YES\ncolibri_smoke_agent_flags="--retries 5"\n' >> "$RC_CONF"
+like "$(cat "$TMP/out" "$TMP/err")" "^Cannot 'start' colibri_daemon\\. Set colibri_daemon_enable to YES" "... with rc.subr's hint"
+printf 'colibri_daemon_enable=YES\ncolibri_smoke_agent_enable=YES\ncolibri_smoke_agent_flags="--retries 5"\n' >> "$rc_conf_files"
 ok "rc.d: colibri_daemon start (daemonizes, then waits with wren for /health)" "$RC/rc.d/colibri_daemon" start
 RCPID=$(cat "$RC/run/colibri_daemon.pid" 2>/dev/null)
 [ -n "$RCPID" ] && at_exit "kill $RCPID"
