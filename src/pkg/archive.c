@@ -1370,7 +1370,6 @@ pkg_extract_abort(struct pkg_extract *x)
 	for (size_t i = 0; i < x->parents.n; i++)
 		vec_push(&dirs, x->parents.v[i]);
 	/* Deepest first, so every directory is empty when its turn comes. */
-	if (dirs.n > 0)
 	if (dirs.n > 1)
 		qsort(dirs.v, dirs.n, sizeof(char *), cmp_len_desc);
 	for (size_t i = 0; i < dirs.n; i++)

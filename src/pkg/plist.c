@@ -607,7 +607,6 @@ pkg_plist_parse(const char *text, size_t len, const char *what,
 	if (unlisted) {
 		if (walk_unlisted(stagedir, "/", &s.listed, unlisted, e) < 0)
 			goto out;
-		if (unlisted->n > 0)
 		if (unlisted->n > 1)
 			qsort(unlisted->v, unlisted->n, sizeof(char *), cmp_str);
 	}
