@@ -12,6 +12,7 @@
 #include "buildlog.h"
 #include "fetch.h"
 #include "pkg/archive.h"
+#include "pkg/client.h"
 #include "pkg/create.h"
 #include "pkg/plist.h"
 #include "sandbox.h"
@@ -985,6 +986,156 @@ next:
 	return rc;
 }
 
+/* ---- testport: install then delete in a fresh root leaves nothing ------ */
+
+typedef VEC(char *) names_t;
+
+static void
+walk_root(const char *root, const char *rel, names_t *out)
+{
+	char *full = rel[0] ? path_join(root, rel) : xstrdup(root);
+	DIR *d = opendir(full);
+	struct dirent *de;
+
+	if (d == NULL) {
+		free(full);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *r, *p;
+		struct stat st;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		r = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+		/* kiln's own database and caches are not the package's. */
+		if (strncmp(r, "var/db/kiln", 11) == 0 || strncmp(r, "var/cache/kiln", 14) == 0) {
+			free(r);
+			continue;
+		}
+		p = path_join(root, r);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			walk_root(root, r, out);
+		vec_push(out, r);
+		free(p);
+	}
+	closedir(d);
+	free(full);
+}
+
+static void
+quiet_say(void *arg, const char *line)
+{
+	struct bstate *b = arg;
+
+	buildlog_printf(b->log, "   %s\n", line);
+}
+
+static int
+qa_install_delete(struct bstate *b)
+{
+	char *root = xasprintf("%s/qa-root", b->req->workroot);
+	char *repos = xasprintf("%s/qa-repos", b->req->workroot);
+	names_t before = VEC_INIT, after = VEC_INIT, left = VEC_INIT;
+	VEC(char *) todo = VEC_INIT;
+	struct client c;
+	struct kerr e;
+	bool opened = false;
+	int rc = -1;
+
+	if (path_mkdir_p(root, 0755, &e) < 0 || path_mkdir_p(repos, 0755, &e) < 0) {
+		fail(b, "%s", e.msg);
+		goto out;
+	}
+	client_init(&c);
+	c.root = root;
+	c.repos_dir = repos;
+	c.yes = true;
+	c.run_scripts = false;
+	c.quiet = true;
+	c.say = quiet_say;
+	c.arg = b;
+	if (client_open(&c, true, &e) < 0) {
+		fail(b, "install check: %s", e.msg);
+		goto out;
+	}
+	opened = true;
+	/* Dependencies first, in whatever order their own dependencies allow. */
+	for (size_t i = 0; b->req->dep_pkgs && b->req->dep_pkgs[i]; i++)
+		vec_push(&todo, b->req->dep_pkgs[i]);
+	for (bool progress = true; todo.n > 0 && progress;) {
+		progress = false;
+		for (size_t i = 0; i < todo.n; i++)
+			if (client_add(&c, todo.v[i], &e) == 0) {
+				todo.v[i--] = todo.v[--todo.n];
+				progress = true;
+			}
+	}
+	if (todo.n > 0) {
+		fail(b, "install check: dependency %s: %s", todo.v[0], e.msg);
+		goto out;
+	}
+	walk_root(root, "", &before);
+	todo.n = 0;
+	for (size_t i = 0; i < b->r->packages.n; i++)
+		vec_push(&todo, b->r->packages.v[i]);
+	for (bool progress = true; todo.n > 0 && progress;) {
+		progress = false;
+		for (size_t i = 0; i < todo.n; i++)
+			if (client_add(&c, todo.v[i], &e) == 0) {
+				buildlog_printf(b->log, "=> installed %s into a fresh root\n",
+				    strrchr(todo.v[i], '/') + 1);
+				todo.v[i--] = todo.v[--todo.n];
+				progress = true;
+			}
+	}
+	if (todo.n > 0) {
+		fail(b, "install check: %s: %s", strrchr(todo.v[0], '/') + 1, e.msg);
+		goto out;
+	}
+	{
+		names_t del = VEC_INIT;
+		for (size_t i = 0; i < b->p->pkgs.n; i++)
+			vec_push(&del, b->p->pkgs.v[i].pkgbase);
+		int r = client_delete(&c, del.v, del.n, &e);
+		vec_free(&del);
+		if (r < 0) {
+			fail(b, "deinstall check: %s", e.msg);
+			goto out;
+		}
+	}
+	walk_root(root, "", &after);
+	for (size_t i = 0; i < after.n; i++) {
+		bool was = false;
+		for (size_t k = 0; k < before.n && !was; k++)
+			was = strcmp(before.v[k], after.v[i]) == 0;
+		if (!was)
+			vec_push(&left, after.v[i]);
+	}
+	for (size_t i = 0; i < left.n; i++)
+		buildlog_printf(b->log, "=> left behind after delete: /%s\n", left.v[i]);
+	if (left.n > 0) {
+		fail(b, "install/deinstall check: %zu path%s left behind (see the log)",
+		    left.n, left.n == 1 ? "" : "s");
+		goto out;
+	}
+	buildlog_printf(b->log, "=> install then delete in a fresh root left nothing behind\n");
+	rc = 0;
+out:
+	if (opened)
+		client_close(&c);
+	for (size_t i = 0; i < before.n; i++)
+		free(before.v[i]);
+	for (size_t i = 0; i < after.n; i++)
+		free(after.v[i]);
+	vec_free(&before);
+	vec_free(&after);
+	vec_free(&left);
+	vec_free(&todo);
+	free(root);
+	free(repos);
+	return rc;
+}
+
 /* ---- sandbox and environment ------------------------------------------- */
 
 static int
@@ -1279,6 +1430,11 @@ build_port(const struct build_ctx *c, const struct build_req *req,
 		goto done;
 	if (do_package(&b, hoststage) < 0)
 		goto done;
+	if (c->test_mode) {
+		relay_phase(&b, "install-check");
+		if (qa_install_delete(&b) < 0)
+			goto done;
+	}
 	rc = 0;
 done:
 	if (net)
