@@ -569,7 +569,8 @@ do_patch(struct bstate *b)
 			vec_push(&list, path_join(patchdir, n));
 		}
 		closedir(d);
-		qsort(list.v + first, list.n - first, sizeof(char *), cmp_strp);
+		if (list.n - first > 1)
+			qsort(list.v + first, list.n - first, sizeof(char *), cmp_strp);
 	}
 	for (size_t i = 0; i < list.n && rc == 0; i++) {
 		char *line = xasprintf("patch -d \"$PATCH_WRKSRC\" --forward --quiet -E %s -i '%s'",

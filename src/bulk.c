@@ -226,7 +226,8 @@ compute_key(struct bulk *b, struct item *it)
 	struct sha256 h;
 	char line[512];
 
-	qsort_r(it->deps.v, it->deps.n, sizeof(size_t), cmp_dep, b);
+	if (it->deps.n > 1)
+		qsort_r(it->deps.v, it->deps.n, sizeof(size_t), cmp_dep, b);
 	options_hash(b, it->node->origin, it->opthash);
 	sha256_init(&h);
 	snprintf(line, sizeof(line), "kiln-build-key 1\nframework %s\nfiles %s\n"

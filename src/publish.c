@@ -220,7 +220,8 @@ publish_commit(const char *pkgdir, long now, int keep, struct kerr *e)
 			if (strncmp(de->d_name, ".real_", 6) == 0 &&
 			    strcmp(de->d_name, name) != 0)
 				vec_push(&gens, xstrdup(de->d_name));
-		qsort(gens.v, gens.n, sizeof(char *), cmp_str);
+		if (gens.n > 1)
+			qsort(gens.v, gens.n, sizeof(char *), cmp_str);
 		for (size_t i = 0; i + (size_t)keep < gens.n; i++) {
 			char *p = path_join(pkgdir, gens.v[i]);
 			int r = path_rm_rf(p, e);
