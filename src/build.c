@@ -208,14 +208,13 @@ run_target(struct bstate *b, struct sandbox *sb, const struct mk_target *t)
  */
 static int
 run_family(struct bstate *b, struct sandbox *sb, const char *family,
-    int (*dflt)(struct bstate *), bool post_only_after_default)
+    int (*dflt)(struct bstate *))
 {
 	port_targets ts = VEC_INIT;
 	char pre[64], dox[64];
 	bool has_do = false, did_default = false;
 	int rc = 0;
 
-	(void)post_only_after_default;
 	snprintf(pre, sizeof(pre), "pre-%s", family);
 	snprintf(dox, sizeof(dox), "do-%s", family);
 	port_phase_targets(b->p, family, &ts);
@@ -1359,7 +1358,7 @@ build_port(const struct build_ctx *c, const struct build_req *req,
 			goto done;
 		}
 	}
-	if (run_family(&b, net, "fetch", do_fetch, false) < 0)
+	if (run_family(&b, net, "fetch", do_fetch) < 0)
 		goto done;
 	if (net) {
 		sandbox_close(net, e);
@@ -1374,22 +1373,22 @@ build_port(const struct build_ctx *c, const struct build_req *req,
 		goto done;
 	}
 	relay_phase(&b, "extract");
-	if (run_family(&b, b.sb, "extract", do_extract, false) < 0)
+	if (run_family(&b, b.sb, "extract", do_extract) < 0)
 		goto done;
 	if (uses(&b, "cargo") && cargo_vendor(&b) < 0)
 		goto done;
 	relay_phase(&b, "patch");
-	if (run_family(&b, b.sb, "patch", do_patch, false) < 0)
+	if (run_family(&b, b.sb, "patch", do_patch) < 0)
 		goto done;
 	relay_phase(&b, "configure");
 	if (apply_slist(&b) < 0)
 		goto done;
 	if (uses(&b, "cargo") && cargo_config(&b) < 0)
 		goto done;
-	if (run_family(&b, b.sb, "configure", dflt_configure, false) < 0)
+	if (run_family(&b, b.sb, "configure", dflt_configure) < 0)
 		goto done;
 	relay_phase(&b, "build");
-	if (run_family(&b, b.sb, "build", dflt_build, false) < 0)
+	if (run_family(&b, b.sb, "build", dflt_build) < 0)
 		goto done;
 
 	relay_phase(&b, "stage");
@@ -1404,7 +1403,7 @@ build_port(const struct build_ctx *c, const struct build_req *req,
 		fail(&b, "%s", e->msg);
 		goto done;
 	}
-	if (run_family(&b, b.sb, "install", dflt_install, false) < 0)
+	if (run_family(&b, b.sb, "install", dflt_install) < 0)
 		goto done;
 	if (install_rc(&b) < 0)
 		goto done;
@@ -1420,14 +1419,14 @@ build_port(const struct build_ctx *c, const struct build_req *req,
 	}
 	if (c->test_mode) {
 		relay_phase(&b, "test");
-		if (run_family(&b, b.sb, "test", dflt_test, false) < 0)
+		if (run_family(&b, b.sb, "test", dflt_test) < 0)
 			goto done;
 	}
 	relay_phase(&b, "check-plist");
 	if (check_plist(&b, hoststage) < 0)
 		goto done;
 	relay_phase(&b, "package");
-	if (run_family(&b, b.sb, "package", NULL, false) < 0)
+	if (run_family(&b, b.sb, "package", NULL) < 0)
 		goto done;
 	if (do_package(&b, hoststage) < 0)
 		goto done;

@@ -11,7 +11,7 @@
  * other phase runs in a sandbox with only loopback.
  * Does not: decide what to build or in which order (bulk, sched), index
  * the repository (pkg/repo).  Calls: port, mk, sandbox, jail, fetch,
- * buildlog, pkg (create, archive), util.
+ * buildlog, pkg (create, archive, plist; client for testport), util.
  *
  * Host-side layout of one build (req->workroot, emptied first):
  *	work/   bind-mounted read-write at WRKDIR = /wrkdirs<portdir>/work

@@ -17,6 +17,7 @@ gen_before=$(readlink "$pkgdir/.latest")
 # quick finishes at once; slow sleeps long enough to be killed in build.
 mkport devel/quick ""
 mkport devel/slow "" "sleep 317"
+: > "$TMP/bulk1.out"
 KILN_NO_LIVE=1 "$KILN" bulk -j main -p t -J 2 devel/quick devel/slow devel/old \
     >"$TMP/bulk1.out" 2>&1 &
 pid=$!

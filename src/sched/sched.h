@@ -1,12 +1,13 @@
 /*
- * sched (src/sched/, not src/sched.h: that name would shadow libc's
- * <sched.h> on the include path): the bulk scheduler over an abstract job DAG.  Jobs have ids
- * (0..n-1), dependency edges, an expected duration and peak memory, and a
- * boost flag; the scheduler owns a fixed number of builder slots, keeps
- * every job's state, orders ready jobs by critical path (longest remaining
- * chain weighted by expected durations, boosted chains first), admits a job
- * only when its expected memory fits the budget, and on failure marks every
- * transitive dependent skipped, naming the failed job.
+ * sched: the bulk scheduler over an abstract job DAG (in src/sched/: a
+ * src/sched.h would shadow libc's <sched.h> on the include path).  Jobs
+ * have ids (0..n-1), dependency edges, an expected duration and peak
+ * memory, and a boost flag; the scheduler owns a fixed number of builder
+ * slots, keeps every job's state, orders ready jobs by critical path
+ * (longest remaining chain weighted by expected durations, boosted chains
+ * first), admits a job only when its expected memory fits the budget (a
+ * job larger than the whole budget runs alone), and on failure marks
+ * every transitive dependent skipped, naming the failed job.
  * Does not: know what a port is, start processes, or keep a clock; the
  * caller's sched_ops start jobs and report their ends, so the same loop
  * drives real builds and simulations.  Calls: xalloc, vec, kerr.
