@@ -136,8 +136,12 @@ is_port_dir(const char *dir, const char *name)
 	return ok;
 }
 
-int
-graph_scan(const char *tree, mk_words *origins, struct kerr *e)
+/*
+ * Category/port directories.  check: only those with a Makefile (one stat
+ * each); otherwise every subdirectory, and the evaluation finds out.
+ */
+static int
+scan(const char *tree, mk_words *origins, bool check, struct kerr *e)
 {
 	DIR *d, *c;
 	struct dirent *de, *ce;
@@ -157,7 +161,9 @@ graph_scan(const char *tree, mk_words *origins, struct kerr *e)
 			while ((ce = readdir(c)) != NULL) {
 				if (ce->d_name[0] == '.')
 					continue;
-				if (is_port_dir(cat, ce->d_name))
+				if (check ? is_port_dir(cat, ce->d_name) :
+				    (ce->d_type == DT_DIR || ce->d_type == DT_UNKNOWN ||
+				    ce->d_type == DT_LNK))
 					vec_push(origins, xasprintf("%s/%s", de->d_name,
 					    ce->d_name));
 			}
@@ -171,17 +177,25 @@ graph_scan(const char *tree, mk_words *origins, struct kerr *e)
 	return 0;
 }
 
+int
+graph_scan(const char *tree, mk_words *origins, struct kerr *e)
+{
+	return scan(tree, origins, true, e);
+}
+
 /* ---- stat signatures ---- */
 
-static void
+/* Hash the stat data of a directory tree; true when it holds a Makefile. */
+static bool
 sig_dir(struct sha256 *h, const char *path, int depth)
 {
 	DIR *d;
 	struct dirent *de;
 	mk_words names = VEC_INIT;
+	bool makefile = false;
 
 	if (depth > 8 || (d = opendir(path)) == NULL)
-		return;
+		return false;
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -201,6 +215,8 @@ sig_dir(struct sha256 *h, const char *path, int depth)
 			    st.st_mtim.tv_nsec, (unsigned long long)st.st_ino,
 			    (unsigned)st.st_mode);
 			sha256_update(h, buf, (size_t)n + 1);
+			if (S_ISREG(st.st_mode) && strcmp(names.v[i], "Makefile") == 0)
+				makefile = true;
 			if (S_ISDIR(st.st_mode)) {
 				char *sub = path_join(path, names.v[i]);
 				sig_dir(h, sub, depth + 1);
@@ -210,9 +226,11 @@ sig_dir(struct sha256 *h, const char *path, int depth)
 	}
 	closedir(d);
 	mk_words_free(&names);
+	return makefile;
 }
 
-static void
+/* The stat signature of a port; false when the directory has no Makefile. */
+static bool
 port_sig(const struct graph *g, const char *origin, char hex[SHA256_HEX_LEN + 1])
 {
 	struct sha256 h;
@@ -220,8 +238,10 @@ port_sig(const struct graph *g, const char *origin, char hex[SHA256_HEX_LEN + 1]
 	char *of = port_options_file(g->env.options_dir, origin);
 	struct stat st;
 
+	bool ok;
+
 	sha256_init(&h);
-	sig_dir(&h, dir, 0);
+	ok = sig_dir(&h, dir, 0);
 	if (of && g->options_exist && stat(of, &st) == 0) {
 		char buf[96];
 		int n = snprintf(buf, sizeof(buf), "options/%lld/%lld.%ld",
@@ -232,6 +252,7 @@ port_sig(const struct graph *g, const char *origin, char hex[SHA256_HEX_LEN + 1]
 	sha256_final_hex(&h, hex);
 	free(dir);
 	free(of);
+	return ok;
 }
 
 /* ---- the cache ---- */
@@ -390,6 +411,7 @@ struct job {
 	struct port *port;
 	char *error;
 	bool from_cache;
+	bool not_a_port;	/* no Makefile: a scanned directory that is no port */
 };
 
 struct pool {
@@ -404,7 +426,10 @@ run_job(struct job *j)
 	struct kerr e;
 	char *dir, *of;
 
-	port_sig(j->g, j->origin, j->sig);
+	if (!port_sig(j->g, j->origin, j->sig)) {
+		j->not_a_port = true;
+		return;
+	}
 	if (j->cached && strcmp(j->cached->sig, j->sig) == 0) {
 		j->from_cache = true;
 		return;
@@ -463,6 +488,10 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 {
 	struct graph_node *n = node_get(g, j->origin);
 
+	if (j->not_a_port) {
+		n->flags |= GRAPH_MISSING;
+		return;
+	}
 	memcpy(n->sig, j->sig, sizeof(n->sig));
 	n->flags |= GRAPH_EVALUATED;
 	if (j->from_cache) {
@@ -534,7 +563,7 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 	bool scanned = origins == NULL || n == 0;	/* first round: all exist */
 
 	if (origins == NULL || n == 0) {
-		if (graph_scan(g->tree, &all, e) < 0)
+		if (scan(g->tree, &all, false, e) < 0)
 			goto out;
 		for (size_t i = 0; i < all.n; i++)
 			vec_push(&queue, xstrdup(all.v[i]));

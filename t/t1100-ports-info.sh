@@ -1,5 +1,13 @@
 #!/bin/sh
 # kiln info and kiln ports: values, JSON, graph, errors naming the ports,
+NP="$TMP/np"
+mkdir -p "$NP/cat/a" "$NP/cat/notaport" "$NP/Mk/Uses"
+printf 'PORTNAME=a\nPORTVERSION=1\nCATEGORIES=cat\nCOMMENT=a\n.include <bsd.port.mk>\n' > "$NP/cat/a/Makefile"
+echo readme > "$NP/cat/notaport/README"
+echo 'x=1' > "$NP/Mk/Uses/cargo.mk"
+ok "directories without a Makefile are not ports" kiln ports -p "$NP" --graph
+is "$(cat "$TMP/out")" "cat/a a-1" "only the port is listed"
+
 # registration of null and git trees.
 . "$(dirname "$0")/test-lib.sh"
 PT="$TOP/tests/ports"
@@ -109,6 +117,14 @@ X!=echo hi
 MK
 fails 1 "refused construct" kiln info -p "$BT" cat/b
 is "$(cat "$TMP/err")" "kiln: cat/b/Makefile:2: '!=' (shell command assignment) is not supported" "FILE:LINE message"
+
+NP="$TMP/np"
+mkdir -p "$NP/cat/a" "$NP/cat/notaport" "$NP/Mk/Uses"
+printf 'PORTNAME=a\nPORTVERSION=1\nCATEGORIES=cat\nCOMMENT=a\n.include <bsd.port.mk>\n' > "$NP/cat/a/Makefile"
+echo readme > "$NP/cat/notaport/README"
+echo 'x=1' > "$NP/Mk/Uses/cargo.mk"
+ok "directories without a Makefile are not ports" kiln ports -p "$NP" --graph
+is "$(cat "$TMP/out")" "cat/a a-1" "only the port is listed"
 
 # registration
 ok "register a null tree" kiln ports -c -p fix -m null -M "$PT"
