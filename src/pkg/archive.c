@@ -103,6 +103,7 @@ struct zsink {
 	struct { char *data; size_t len; } q[ZQ_LEN];
 	size_t head, count;
 	bool closing;
+	bool failed;		/* under mu: the thread's err is set */
 };
 
 /* Compress in with mode and write what comes out.  0 or -1 (z->err set). */
@@ -152,13 +153,14 @@ zsink_thread(void *arg)
 		z->count--;
 		pthread_cond_signal(&z->cv_space);
 		pthread_mutex_unlock(&z->mu);
-		if (z->err == 0) {
+		if (z->err == 0) {	/* only this thread writes err */
 			ZSTD_inBuffer in = { data, len, 0 };
 
 			/* after a failure, keep emptying the queue so the
 			 * writer never waits forever */
 			if (zsink_compress(z, &in, ZSTD_e_continue) < 0) {
 				pthread_mutex_lock(&z->mu);
+				z->failed = true;
 				pthread_cond_signal(&z->cv_space);
 				pthread_mutex_unlock(&z->mu);
 			}
@@ -191,9 +193,10 @@ zsink_write(struct archive *a, void *cd, const void *buf, size_t len)
 
 	memcpy(copy, buf, len);
 	pthread_mutex_lock(&z->mu);
-	while (z->count == ZQ_LEN && z->err == 0)
+	while (z->count == ZQ_LEN && !z->failed)
 		pthread_cond_wait(&z->cv_space, &z->mu);
-	if (z->err != 0) {
+	if (z->failed) {
+		/* err and errmsg were written before failed, under mu */
 		pthread_mutex_unlock(&z->mu);
 		free(copy);
 		archive_set_error(a, z->err, "%s", z->errmsg);

@@ -299,8 +299,6 @@ pkg_verify_rsa(const char *pem, size_t pemlen, const char *hex, const void *sig,
 		sig = (const char *)sig + sizeof(head) - 1;
 		siglen -= sizeof(head) - 1;
 	}
-	if (siglen > 0 && ((const char *)sig)[siglen - 1] == '\0')
-		siglen--;
 	if (b == NULL || (k = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL)) == NULL) {
 		kerr_set(e, "public key is not PEM (%s)", ossl_reason());
 		goto out;
@@ -316,9 +314,27 @@ pkg_verify_rsa(const char *pem, size_t pemlen, const char *hex, const void *sig,
 	}
 	if (EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)hex,
 	    strlen(hex)) != 1) {
+		/*
+		 * The `signature` member carries one NUL after the signature
+		 * (pkg writes it so).  Strip it only on a second try: a raw
+		 * signature may itself end in a zero byte (1 in 256).
+		 */
+		bool ok = false;
+
 		ERR_clear_error();
-		kerr_set(e, "invalid signature");
-		goto out;
+		if (siglen > 1 && ((const char *)sig)[siglen - 1] == '\0') {
+			EVP_MD_CTX_free(ctx);
+			if ((ctx = EVP_MD_CTX_new()) != NULL &&
+			    EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, k) == 1 &&
+			    EVP_DigestVerify(ctx, sig, siglen - 1,
+			        (const unsigned char *)hex, strlen(hex)) == 1)
+				ok = true;
+			ERR_clear_error();
+		}
+		if (!ok) {
+			kerr_set(e, "invalid signature");
+			goto out;
+		}
 	}
 	rc = 0;
 out:

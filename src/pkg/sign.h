@@ -53,7 +53,8 @@ int pkg_sign(const struct pkg_signer *s, const char *hex, struct pkg_sig *out,
 
 /*
  * Verify sig over hex with a PEM public key (bytes, not a path).  A trailing
- * NUL on sig is ignored, as pkg does.  0 when valid, -1 otherwise.
+ * NUL on sig (as in the `signature` member) is ignored when the signature
+ * does not verify with it.  0 when valid, -1 otherwise.
  */
 int pkg_verify_rsa(const char *pem, size_t pemlen, const char *hex,
     const void *sig, size_t siglen, struct kerr *e);

@@ -585,11 +585,70 @@ up_value(struct uparser *u)
 	return v;
 }
 
+/*
+ * A hash index of one object's keys while it is parsed, so that an object
+ * with many keys (a package manifest's files map holds one per file) is
+ * read in linear time; uv_set's search would make it quadratic.  Slots
+ * hold position + 1 (0 is empty).
+ */
+struct up_keyidx {
+	size_t *slot;
+	size_t cap;
+};
+
+static size_t
+up_keyhash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return (size_t)h;
+}
+
+static ssize_t
+up_keyidx_find(const struct up_keyidx *ix, const struct uv *obj, const char *key)
+{
+	if (ix->cap == 0)
+		return -1;
+	for (size_t i = up_keyhash(key) & (ix->cap - 1); ix->slot[i];
+	    i = (i + 1) & (ix->cap - 1))
+		if (strcmp(obj->u.obj.keys[ix->slot[i] - 1], key) == 0)
+			return (ssize_t)(ix->slot[i] - 1);
+	return -1;
+}
+
+static void
+up_keyidx_put(struct up_keyidx *ix, const struct uv *obj, size_t pos)
+{
+	size_t i;
+
+	if ((obj->u.obj.n) * 2 > ix->cap) {
+		free(ix->slot);
+		ix->cap = ix->cap ? ix->cap * 2 : 16;
+		while (obj->u.obj.n * 2 > ix->cap)
+			ix->cap *= 2;
+		ix->slot = xcalloc(ix->cap, sizeof(size_t));
+		for (size_t k = 0; k < obj->u.obj.n; k++) {
+			for (i = up_keyhash(obj->u.obj.keys[k]) & (ix->cap - 1); ix->slot[i];
+			    i = (i + 1) & (ix->cap - 1))
+				;
+			ix->slot[i] = k + 1;
+		}
+		return;	/* pos was among them */
+	}
+	for (i = up_keyhash(obj->u.obj.keys[pos]) & (ix->cap - 1); ix->slot[i];
+	    i = (i + 1) & (ix->cap - 1))
+		;
+	ix->slot[i] = pos + 1;
+}
+
 /* Insert with UCL's merge rule for repeated object keys. */
 static void
-up_insert(struct uv *obj, const char *key, struct uv *val)
+up_insert(struct uv *obj, struct up_keyidx *ix, const char *key, struct uv *val)
 {
-	struct uv *old = uv_get(obj, key);
+	ssize_t at = up_keyidx_find(ix, obj, key);
+	struct uv *old = at >= 0 ? obj->u.obj.vals[at] : NULL;
 
 	if (old && old->type == UV_OBJECT && val->type == UV_OBJECT) {
 		for (size_t i = 0; i < val->u.obj.n; i++) {
@@ -600,7 +659,21 @@ up_insert(struct uv *obj, const char *key, struct uv *val)
 		uv_free(val);
 		return;
 	}
-	uv_set(obj, key, val);
+	if (old) {
+		uv_free(old);
+		obj->u.obj.vals[at] = val;
+		return;
+	}
+	if (obj->u.obj.n == obj->u.obj.cap) {
+		obj->u.obj.cap = obj->u.obj.cap ? obj->u.obj.cap * 2 : 8;
+		obj->u.obj.keys = xreallocarray(obj->u.obj.keys, obj->u.obj.cap,
+		    sizeof(char *));
+		obj->u.obj.vals = xreallocarray(obj->u.obj.vals, obj->u.obj.cap,
+		    sizeof(struct uv *));
+	}
+	obj->u.obj.keys[obj->u.obj.n] = xstrdup(key);
+	obj->u.obj.vals[obj->u.obj.n++] = val;
+	up_keyidx_put(ix, obj, obj->u.obj.n - 1);
 }
 
 /* Members of an object up to close ('}' or '\0' for the top level). */
@@ -608,8 +681,12 @@ static int
 up_members(struct uparser *u, struct uv *obj, char close)
 {
 	struct strbuf key = STRBUF_INIT;
+	struct up_keyidx ix = { NULL, 0 };
 	int rc = -1;
 
+	/* The object may already hold keys: the first put indexes them all. */
+	if (obj->u.obj.n > 0)
+		up_keyidx_put(&ix, obj, obj->u.obj.n - 1);
 	for (;;) {
 		up_skip(u);
 		if (u->failed)
@@ -654,13 +731,14 @@ up_members(struct uparser *u, struct uv *obj, char close)
 		struct uv *val = up_value(u);
 		if (val == NULL)
 			goto out;
-		up_insert(obj, key.buf, val);
+		up_insert(obj, &ix, key.buf, val);
 		up_skip(u);
 		if (u->p < u->end && (*u->p == ',' || *u->p == ';'))
 			u->p++;
 	}
 	rc = 0;
 out:
+	free(ix.slot);
 	strbuf_release(&key);
 	return rc;
 }

@@ -179,6 +179,28 @@ test_ints_and_validate(void **state)
 	pkg_manifest_free(m);
 }
 
+/* Many files (the UCL reader indexes keys while parsing) and repeated keys:
+ * the last value wins, repeated objects merge, as UCL says. */
+static void
+test_many_files_and_repeats(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct pkg_manifest *m;
+
+	strbuf_addstr(&sb, "{\"name\":\"a\",\"name\":\"b\",\"files\":{");
+	for (int i = 0; i < 20000; i++)
+		strbuf_addf(&sb, "%s\"/f%05d\":\"1$%d\"", i ? "," : "", i, i);
+	strbuf_addstr(&sb, ",\"/f00007\":\"1$again\"}, options {A: on}, options {B: off}}");
+	m = parse(sb.buf);
+	assert_string_equal(m->name, "b");
+	assert_int_equal(m->files.n, 20000);
+	assert_string_equal(pkg_manifest_file(m, "/f00007")->sum, "1$again");
+	assert_string_equal(pkg_manifest_file(m, "/f19999")->sum, "1$19999");
+	assert_int_equal(m->options.n, 2);
+	pkg_manifest_free(m);
+	strbuf_release(&sb);
+}
+
 static void
 test_urlcoding(void **state)
 {
@@ -201,6 +223,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_type_errors),
 		cmocka_unit_test(test_ints_and_validate),
+		cmocka_unit_test(test_many_files_and_repeats),
 		cmocka_unit_test(test_urlcoding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

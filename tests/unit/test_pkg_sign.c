@@ -109,7 +109,8 @@ test_command(void **state)
 	cmd = xasprintf("/bin/sh '%s'", script);
 	pkg_sig_init(&s);
 	signer.command = cmd;
-	/* many messages: some signatures contain '\n' bytes */
+	/* many messages: some signatures contain '\n' bytes, some end in a
+	 * zero byte (which must not be taken for pkg's trailing NUL) */
 	for (int i = 0; i < 8; i++) {
 		char h[65];
 
@@ -132,6 +133,30 @@ test_command(void **state)
 	pkg_sig_release(&s);
 	free(script);
 	free(text);
+}
+
+/* A signature that ends in a zero byte verifies, with or without the NUL
+ * pkg appends to the `signature` member. */
+static void
+test_zero_last_byte(void **state)
+{
+	struct pkg_sig s;
+	struct kerr e;
+	char h[65];
+	int i;
+
+	pkg_sig_init(&s);
+	for (i = 0; i < 4096; i++) {
+		snprintf(h, sizeof(h), "%064d", i);
+		assert_int_equal(pkg_sign_keyfile(key, h, &s, &e), 0);
+		if (s.sig.buf[s.sig.len - 1] == '\0')
+			break;
+	}
+	assert_true(i < 4096);	/* expected after ~256 tries */
+	assert_int_equal(pkg_verify_rsa_file(pub, h, s.sig.buf, s.sig.len, &e), 0);
+	strbuf_addch(&s.sig, '\0');
+	assert_int_equal(pkg_verify_rsa_file(pub, h, s.sig.buf, s.sig.len, &e), 0);
+	pkg_sig_release(&s);
 }
 
 static void
@@ -226,6 +251,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keyfile),
 		cmocka_unit_test(test_command),
+		cmocka_unit_test(test_zero_last_byte),
 		cmocka_unit_test(test_fingerprints),
 		cmocka_unit_test(test_checksums),
 	};
