@@ -962,16 +962,23 @@ bulk_run(const struct conf *c, const struct bulk_opts *o,
 
 	b.pkgdir = xasprintf("%s/packages/%s-%s", conf_get(c, "POUDRIERE_DATA"), o->jail,
 	    o->ports);
-	if (o->dry_run) {
-		/* Compare with what a run would start from, changing nothing. */
+	/*
+	 * Plan against what a run starts from without writing anything: an
+	 * interrupted bulk's .building, else the published generation.  Only
+	 * a bulk with work to do makes .building (a hard-link copy), so a
+	 * no-op bulk costs reading the tree and the key records.
+	 */
+	{
 		char *bd = path_join(b.pkgdir, ".building");
-		b.building = path_is_dir(bd) ? bd : publish_latest(b.pkgdir);
-		if (b.building != bd)
+		if (path_is_dir(bd)) {
+			b.building = bd;
+			resumed = true;
+		} else {
 			free(bd);
-		if (b.building == NULL)
-			b.building = path_join(b.pkgdir, ".none");
-	} else if (publish_prepare(b.pkgdir, &b.building, &resumed, e) < 0) {
-		goto out;
+			b.building = publish_latest(b.pkgdir);
+			if (b.building == NULL)
+				b.building = path_join(b.pkgdir, ".none");
+		}
 	}
 	b.keysdir = path_join(b.building, ".kiln/keys");
 	b.alldir = path_join(b.building, "All");
@@ -1000,10 +1007,20 @@ bulk_run(const struct conf *c, const struct bulk_opts *o,
 		goto out;
 	}
 	if (nbuild == 0 && !resumed) {
-		if (publish_discard(b.pkgdir, e) < 0)
-			goto out;
 		rc = 0;
 		goto out;
+	}
+	if (!resumed) {
+		bool r2;
+		free(b.building);
+		free(b.keysdir);
+		free(b.alldir);
+		b.building = NULL;
+		b.keysdir = b.alldir = NULL;
+		if (publish_prepare(b.pkgdir, &b.building, &r2, e) < 0)
+			goto out;
+		b.keysdir = path_join(b.building, ".kiln/keys");
+		b.alldir = path_join(b.building, "All");
 	}
 
 	/* Build directory, status, history. */
