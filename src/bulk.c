@@ -62,6 +62,8 @@ struct bulk {
 	const struct bulk_ui *ui;
 	struct jail jail;
 	char jail_id[SHA256_HEX_LEN + 1];
+	struct sandbox_layer layers[16];	/* the jail's, computed once */
+	size_t nlayers;
 	char *tree, *cache, *optdir;
 	struct port_env env;
 	struct graph g;
@@ -142,8 +144,8 @@ bulk_read_list(const char *file, char ***origins, size_t *n, struct kerr *e)
 static bool
 in_jail(const struct bulk *b, const char *path)
 {
-	struct sandbox_layer layers[16];
-	size_t n = jail_layers(&b->jail, layers, 16);
+	const struct sandbox_layer *layers = b->layers;
+	size_t n = b->nlayers;
 
 	for (size_t i = 0; i < n; i++) {
 		const char *at = layers[i].at;
@@ -284,7 +286,7 @@ load_record(struct bulk *b, const char *origin)
 	char *n = record_name(origin);
 	char *p = path_join(b->keysdir, n);
 	struct kerr e;
-	struct uv *v = path_exists(p) ? uv_parse_file(p, &e) : NULL;
+	struct uv *v = uv_parse_file(p, &e);	/* NULL when missing too */
 
 	free(p);
 	free(n);
@@ -941,6 +943,7 @@ bulk_run(const struct conf *c, const struct bulk_opts *o,
 		goto out;
 	if (jail_identity(&b.jail, b.jail_id, e) < 0)
 		goto out;
+	b.nlayers = jail_layers(&b.jail, b.layers, 16);
 	if (ports_tree_resolve(c, o->ports, &b.tree, &b.cache, e) < 0)
 		goto out;
 	area = xasprintf("bulk-%s-%s", o->jail, o->ports);
