@@ -60,6 +60,7 @@ const struct conf_key conf_keys[] = {
 	{ "TRIM_ORPHANED_BUILD_DEPS", "yes", "drop build-only dependencies nothing requested needs" },
 	{ "DELETE_UNQUEUED_PACKAGES", "no", "delete packages no longer in the bulk's list" },
 	{ "PKG_NO_VERSION_FOR_DEPS", "no", "do not rebuild dependents only because a dependency's version changed" },
+	{ "MASTER_SITE_OVERRIDE", NULL, "sites tried before a port's MASTER_SITES (the environment variable wins)" },
 	/* kiln's own keys */
 	{ "KILN_BUILD_MEMORY", "2G", "expected peak memory of a build with no history" },
 	{ "KILN_LOG_LIMIT", "64M", "size cap of one port's build log" },

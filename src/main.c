@@ -25,6 +25,20 @@ const struct cmd kiln_commands[] = {
 	  "print the effective configuration and where each value came from",
 	  "kiln config [--json]\n"
 	  "  --json    print a JSON object: {\"file\": ..., \"keys\": {KEY: {value, origin}}}" },
+	{ "ports", cmd_ports, CMD_CONF | CMD_BASEFS,
+	  "register, list, update and delete ports trees; print a tree's dependency graph",
+	  "kiln ports -c -p NAME -m null -M PATH | -c -p NAME -m git -U URL [-B BRANCH]\n"
+	  "       kiln ports -l [--json] | -u -p NAME | -d -p NAME\n"
+	  "       kiln ports -p NAME|PATH --graph [--dot | --json] [ORIGIN...]\n"
+	  "  -c/-l/-u/-d  create, list, update (git pull), delete (a null tree's files stay)\n"
+	  "  --graph      evaluate the tree (or ORIGINs and their dependencies) and print\n"
+	  "               each port with its typed dependencies, dependencies first" },
+	{ "info", cmd_info, CMD_CONF,
+	  "print a port's variables (like make -V) or its whole model",
+	  "kiln info -p NAME|PATH [-F FLAVOR] ORIGIN [-V VAR]... [--json]\n"
+	  "  -V VAR   print VAR's final value, one line per -V\n"
+	  "  --json   the port's model: versions, deps by type, distfiles, options,\n"
+	  "           packages with their plists" },
 	{ "jail", cmd_jail, CMD_CONF | CMD_BASEFS,
 	  "create, list, inspect, update and delete build jails",
 	  "kiln jail -c -j NAME -m host|null|tar|debootstrap [-v VERSION] [-M PATH] [-a ARCH]\n"
@@ -56,6 +70,46 @@ const struct cmd kiln_commands[] = {
 	  "  123 memory limit hit; 124 wall-clock limit hit; 125 no-output limit hit;\n"
 	  "  126 not executable; 127 not found.  A limit hit is also one line on stderr.\n"
 	  "See kiln-jail(8)." },
+	{ "bulk", cmd_bulk, CMD_ROOT | CMD_CONF | CMD_BASEFS,
+	  "build ports and their dependencies into a signed package repository",
+	  "kiln bulk -j JAIL -p PORTS [-J N] [-n] [-c] [-C] [-t] [-k] (-a | -f FILE | ORIGIN...)\n"
+	  "  -j JAIL   build jail (default: main)     -p PORTS  ports tree (default: default)\n"
+	  "  -J N      builder slots (default: PARALLEL_JOBS, else the number of CPUs)\n"
+	  "  -a        every port of the tree          -f FILE  origins listed in FILE\n"
+	  "  -n        dry run: print what would be rebuilt and why, build nothing\n"
+	  "  -c        rebuild everything              -C       rebuild the listed ports\n"
+	  "  -t        testport's checks on the listed ports (test phase, strict plist)\n"
+	  "  -k        with -t: test failures are not fatal\n"
+	  "exit status: 0 all built; 1 when ports failed or were skipped (counts on stderr).\n"
+	  "See kiln-bulk(8)." },
+	{ "testport", cmd_testport, CMD_ROOT | CMD_CONF | CMD_BASEFS,
+	  "build a port's dependencies as bulk does, then the port with QA checks",
+	  "kiln testport -j JAIL -p PORTS [-J N] ORIGIN\n"
+	  "  the port is always rebuilt, with its test phase and a strict plist check\n"
+	  "See kiln-bulk(8)." },
+	{ "status", cmd_status, CMD_CONF,
+	  "show the state of a bulk build (the latest by default)",
+	  "kiln status [-j JAIL -p PORTS] [BUILD] [--json]\n"
+	  "  -j JAIL   the bulk's jail (default: main)\n"
+	  "  -p PORTS  the bulk's ports tree (default: default)\n"
+	  "  BUILD     a build name under logs/bulk/JAIL-PORTS/ (default: latest)\n"
+	  "  --json    print the status.json snapshot" },
+	{ "makesum", cmd_makesum, CMD_CONF | CMD_BASEFS,
+	  "fetch a port's distfiles and write its distinfo",
+	  "kiln makesum [-p PORTS] ORIGIN\n"
+	  "  writes TIMESTAMP, SHA256 and SIZE lines (TIMESTAMP kept when nothing changed)" },
+	{ "cargo-crates", cmd_cargo_crates, CMD_CONF | CMD_BASEFS,
+	  "print the CARGO_CRATES block from a port's Cargo.lock",
+	  "kiln cargo-crates [-p PORTS] ORIGIN\n"
+	  "  reads Cargo.lock from the port's extracted distfile, as make cargo-crates does" },
+	{ "pkg", cmd_pkg, 0, "create packages, index repositories, manage packages",
+	  "kiln pkg [-r ROOT] [-R REPOS_DIR] [-o KEY=VALUE] VERB [ARGS]\n"
+	  "  verbs: create, repo, catalog, extract, version -t (kiln pkg help lists all)" },
+	{ "image", cmd_image, CMD_CONF, "build a bootable image (ISO, tar, initramfs) from packages",
+	  "kiln image -j JAIL -p PORTS -t iso|tar|initramfs -o OUT [-n NAME] [-h HOSTNAME]\n"
+	  "       [-c OVERLAYDIR] [-k KERNEL] [-f PKGLIST | PKG...]\n"
+	  "  -t initramfs writes the directory OUT (vmlinuz, initramfs.cpio.gz, cmdline);\n"
+	  "  iso and tar write the file OUT.  See kiln-image(8)." },
 	{ "vm", cmd_vm, CMD_CONF, "virtual machines and boot tests (QEMU)",
 	  "kiln vm create [-t TEMPLATE] [-s SIZE] NAME | install NAME ISO | start NAME |\n"
 	  "       console NAME | stop [-t GRACE] NAME | list [--json] | destroy NAME |\n"
@@ -65,28 +119,6 @@ const struct cmd kiln_commands[] = {
 	  "  IMAGE is an ISO or a directory from `kiln image -t initramfs` (vmlinuz,\n"
 	  "  initramfs.cpio.gz, cmdline).  test exits 0 when every --expect appeared in\n"
 	  "  order and no --fail did; console detach key: Ctrl-].  See kiln-vm(8)." },
-	{ "image", cmd_image, CMD_CONF, "build a bootable image (ISO, tar, initramfs) from packages",
-	  "kiln image -j JAIL -p PORTS -t iso|tar|initramfs -o OUT [-n NAME] [-h HOSTNAME]\n"
-	  "       [-c OVERLAYDIR] [-k KERNEL] [-f PKGLIST | PKG...]\n"
-	  "  -t initramfs writes the directory OUT (vmlinuz, initramfs.cpio.gz, cmdline);\n"
-	  "  iso and tar write the file OUT.  See kiln-image(8)." },
-	{ "ports", cmd_ports, CMD_CONF | CMD_BASEFS,
-	  "register, list, update and delete ports trees; print a tree's dependency graph",
-	  "kiln ports -c -p NAME -m null -M PATH | -c -p NAME -m git -U URL [-B BRANCH]\n"
-	  "       kiln ports -l [--json] | -u -p NAME | -d -p NAME\n"
-	  "       kiln ports -p NAME|PATH --graph [--dot | --json] [ORIGIN...]\n"
-	  "  -c/-l/-u/-d  create, list, update (git pull), delete (a null tree's files stay)\n"
-	  "  --graph      evaluate the tree (or ORIGINs and their dependencies) and print\n"
-	  "               each port with its typed dependencies, dependencies first" },
-	{ "info", cmd_info, CMD_CONF,
-	  "print a port's variables (like make -V) or its whole model",
-	  "kiln info -p NAME|PATH [-F FLAVOR] ORIGIN [-V VAR]... [--json]\n"
-	  "  -V VAR   print VAR's final value, one line per -V\n"
-	  "  --json   the port's model: versions, deps by type, distfiles, options,\n"
-	  "           packages with their plists" },
-	{ "pkg", cmd_pkg, 0, "create packages, index repositories, manage packages",
-	  "kiln pkg [-r ROOT] [-R REPOS_DIR] [-o KEY=VALUE] VERB [ARGS]\n"
-	  "  verbs: create, repo, catalog, extract, version -t (kiln pkg help lists all)" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 
@@ -115,7 +147,7 @@ print_overview(FILE *f)
 	fputs(global_usage, f);
 	fputs("\ncommands:\n", f);
 	for (const struct cmd *c = kiln_commands; c->name; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+		fprintf(f, "  %-13s %s\n", c->name, c->summary);
 }
 
 static void

@@ -60,12 +60,17 @@ const struct cmd *cmd_find(const char *name);
 int cmd_help(int argc, char **argv, struct kctx *k);
 int cmd_version(int argc, char **argv, struct kctx *k);
 int cmd_config(int argc, char **argv, struct kctx *k);
+int cmd_status(int argc, char **argv, struct kctx *k);
+int cmd_bulk(int argc, char **argv, struct kctx *k);
+int cmd_testport(int argc, char **argv, struct kctx *k);
+int cmd_makesum(int argc, char **argv, struct kctx *k);
+int cmd_cargo_crates(int argc, char **argv, struct kctx *k);
 int cmd_jail(int argc, char **argv, struct kctx *k);
 int cmd_run(int argc, char **argv, struct kctx *k);
 int cmd_vm(int argc, char **argv, struct kctx *k);
 int cmd_image(int argc, char **argv, struct kctx *k);
+int cmd_pkg(int argc, char **argv, struct kctx *k);
 int cmd_ports(int argc, char **argv, struct kctx *k);
 int cmd_info(int argc, char **argv, struct kctx *k);
-int cmd_pkg(int argc, char **argv, struct kctx *k);
 
 #endif

@@ -1,0 +1,41 @@
+#!/bin/sh
+# t6004: testport builds the dependencies as bulk does, then always
+# rebuilds the port with QA: a staged file that no plist lists fails it
+# (bulk only warns), the test target runs, and installing then deleting
+# its package in a fresh root must leave nothing behind.
+. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/bulk-lib.sh"
+need_root
+bulk_setup || { echo "not ok 1 - setup"; done_testing; exit 1; }
+
+mkport devel/lib ""
+mkport devel/good "devel/lib" "true" "TEST_TARGET=	check"
+printf 'check:\n\t@echo running the test suite\n' >> "$TMP/src/good-1.0/Makefile"
+tar -C "$TMP/src" -czf "$DIST/good-1.0.tar.gz" good-1.0
+rm -f "$TMP/basefs/distfiles/good-1.0.tar.gz"
+"$KILN" makesum -p t devel/good >/dev/null 2>&1
+
+ok "testport of a good port" "$KILN" testport -j main -p t devel/good
+out=$(cat "$TMP/out")
+like "$out" 'rebuild devel/lib .*new' "its dependency is built first"
+like "$out" 'rebuild devel/good .*testport' "the port is rebuilt for testport"
+log=$TMP/basefs/data/logs/bulk/main-t/latest/logs/good-1.0.log
+like "$(cat "$log")" 'running the test suite' "the test target ran"
+like "$(cat "$log")" 'plist and stage agree' "plist checked both ways"
+like "$(cat "$log")" 'left nothing behind' "install then delete left nothing"
+ok "testport again rebuilds the port only" "$KILN" testport -j main -p t devel/good
+unlike "$(cat "$TMP/out")" 'rebuild devel/lib' "the dependency is current"
+like "$(cat "$TMP/out")" 'rebuild devel/good' "the port is rebuilt"
+
+# A port that stages a file its plist does not list.
+mkport devel/sloppy "" "true"
+printf '\tinstall -m 644 Makefile $(DESTDIR)$(PREFIX)/bin/stray\n' >> "$TMP/src/sloppy-1.0/Makefile"
+tar -C "$TMP/src" -czf "$DIST/sloppy-1.0.tar.gz" sloppy-1.0
+rm -f "$TMP/basefs/distfiles/sloppy-1.0.tar.gz"
+"$KILN" makesum -p t devel/sloppy >/dev/null 2>&1
+ok "bulk accepts the orphan with a warning" kbulk devel/sloppy
+log=$TMP/basefs/data/logs/bulk/main-t/latest/logs/sloppy-1.0.log
+like "$(cat "$log")" 'in the stage but in no plist: /usr/local/bin/stray' "the orphan is named"
+fails 1 "testport refuses it" "$KILN" testport -j main -p t devel/sloppy
+like "$(cat "$TMP/out")" 'failed devel/sloppy .* in phase check-plist' "fails in check-plist"
+done_testing
