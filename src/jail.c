@@ -836,6 +836,12 @@ jail_list(const struct conf *c, struct jail **out, size_t *n, struct kerr *e)
 	return 0;
 }
 
+const char *
+jail_base_dir(const struct jail *j)
+{
+	return strcmp(j->method, "host") == 0 ? "/" : j->root;
+}
+
 size_t
 jail_layers(const struct jail *j, struct sandbox_layer *l, size_t max)
 {

@@ -98,6 +98,13 @@ void jail_free(struct jail *j);
  */
 size_t jail_layers(const struct jail *j, struct sandbox_layer *layers, size_t max);
 
+/*
+ * The host directory whose files are the jail's base system: "/" for the
+ * host method (its root is only a skeleton the sandbox binds /usr and /etc
+ * over), the tree itself for the others.  Borrowed from j or static.
+ */
+const char *jail_base_dir(const struct jail *j);
+
 /* The identity now (recomputed for host and null); 0 or -1. */
 int jail_identity(const struct jail *j, char hex[65], struct kerr *e);
 

@@ -40,13 +40,16 @@ ok "rebuilding over an existing output" kiln image -t initramfs -o "$TMP/img" -c
 is "$(ls -d "$TMP"/img.tmp.* 2>/dev/null)" "" "no temporary left behind"
 
 # With -j, libraries come from the jail's base, not from the host.
-mkdir -p "$TMP/basefs/jails/fake"
+mkdir -p "$TMP/fakeroot/bin"
+cp /bin/busybox "$TMP/fakeroot/bin/sh"
+ok "a null jail over a tree without shared libraries" \
+    kiln jail -c -j fake -m null -M "$TMP/fakeroot"
 fails 1 "a jail without the libraries the program needs" \
     kiln image -j fake -p default -t tar -o "$TMP/j.tar" -c "$TMP/ov"
-like "$(cat "$TMP/err")" "env-dyn: .*not (found )?in $TMP/basefs/jails/fake" "names the program and the jail"
+like "$(cat "$TMP/err")" "env-dyn: .*not (found )?in $TMP/fakeroot" "names the program and the jail's tree"
 for f in $interp /lib/x86_64-linux-gnu/libc.so.6; do
-	mkdir -p "$TMP/basefs/jails/fake$(dirname "$f")"
-	cp -L "$f" "$TMP/basefs/jails/fake$f"
+	mkdir -p "$TMP/fakeroot$(dirname "$f")"
+	cp -L "$f" "$TMP/fakeroot$f"
 done
 ok "the jail's libraries are used" kiln image -j fake -p default -t tar -o "$TMP/j.tar" -c "$TMP/ov"
 like "$(tar -tf "$TMP/j.tar")" 'lib/x86_64-linux-gnu/libc.so.6' "libc taken from the jail"
@@ -83,7 +86,7 @@ like "$(cat "$TMP/err")" "$TMP/nope: No such file" "names the kernel"
 fails 1 "packages need a jail and a ports tree" kiln image -t tar -o "$TMP/x.tar" somepkg
 like "$(cat "$TMP/err")" 'packages need -j JAIL and -p PORTS' "says what is missing"
 fails 1 "an unknown jail" kiln image -j nojail -p default -t tar -o "$TMP/x.tar" somepkg
-like "$(cat "$TMP/err")" "jail 'nojail': .* does not exist" "names the jail"
+like "$(cat "$TMP/err")" "jail nojail does not exist" "names the jail"
 cp /usr/bin/env "$TMP/ov/usr/local/bin/env-dyn"
 printf '\177ELF\002\001\001' > "$TMP/ov/usr/local/bin/corrupt"
 fails 1 "a corrupt ELF file is an error, not a crash" kiln image -t tar -o "$TMP/x.tar" -c "$TMP/ov"

@@ -47,7 +47,8 @@ mkpkg() {
 
 GEN=$B/data/packages/main-default/2026-01-01_00h00m00s
 REPO=$GEN
-mkdir -p "$REPO/All" "$B/jails/main"
+mkdir -p "$REPO/All"
+ok "a host jail (its base is this machine's)" kiln jail -c -j main -m host
 ok "daemon package" mkpkg hellod 1.0 "" bin/hellod etc/rc.d/hellod
 ok "smoke agent package (depends on the daemon)" \
     mkpkg hello-smoke 1.0 "hellod:1.0" bin/hello-smoke etc/rc.d/zsmoke

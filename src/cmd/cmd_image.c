@@ -6,6 +6,7 @@
  */
 #include "cmd/cmd.h"
 #include "image/image.h"
+#include "jail.h"
 #include "pkg/client.h"
 #include "util/path.h"
 #include "util/strbuf.h"
@@ -132,7 +133,9 @@ cmd_image(int argc, char **argv, struct kctx *k)
 	struct image_opts o = { .type = IMAGE_INITRAMFS };
 	struct pkgset ps = { .k = k };
 	const char *type = NULL, *pkglist = NULL;
-	char *jaildir = NULL, *work = NULL;
+	char *work = NULL;
+	struct jail jail;
+	bool have_jail = false;
 	struct kerr e;
 	int ch, rc = EXIT_FAIL;
 
@@ -176,12 +179,12 @@ cmd_image(int argc, char **argv, struct kctx *k)
 		goto out;
 	}
 	if (ps.jail) {
-		jaildir = conf_path(&k->conf, "jails/%s", ps.jail);
-		if (!path_is_dir(jaildir)) {
-			rc = cmd_failf("image: jail '%s': %s does not exist", ps.jail, jaildir);
+		if (jail_load(&k->conf, ps.jail, &jail, &e) < 0) {
+			rc = cmd_fail(&e);
 			goto out;
 		}
-		o.libroot = jaildir;
+		have_jail = true;
+		o.libroot = jail_base_dir(&jail);
 	} else {
 		o.libroot = "/";
 	}
@@ -201,7 +204,8 @@ out:
 	for (size_t i = 0; i < ps.pkgs.n; i++)
 		free(ps.pkgs.v[i]);
 	vec_free(&ps.pkgs);
-	free(jaildir);
+	if (have_jail)
+		jail_free(&jail);
 	free(work);
 	return rc;
 }
