@@ -340,17 +340,14 @@ say_fetch(void *arg, const char *line)
 }
 
 static void
-fetch_ctx_for(struct bstate *b, struct fetch_ctx *fc, struct distinfo *d)
+fetch_ctx_for(struct bstate *b, struct fetch_ctx *fc, port_distinfo *d)
 {
-	distinfo_init(d);
+	memset(d, 0, sizeof(*d));
 	for (size_t i = 0; i < b->p->distfiles.n; i++) {
 		const struct port_distfile *df = &b->p->distfiles.v[i];
-		struct distinfo_entry de = { 0 };
-		de.path = xstrdup(df->path);
-		de.sha256 = df->sha256 ? xstrdup(df->sha256) : NULL;
-		de.has_size = df->size >= 0;
-		de.size = df->size >= 0 ? (uint64_t)df->size : 0;
-		vec_push(&d->entries, de);
+		struct port_distinfo_entry de = { xstrdup(df->path),
+		    df->sha256 ? xstrdup(df->sha256) : NULL, df->size };
+		vec_push(d, de);
 	}
 	memset(fc, 0, sizeof(*fc));
 	fc->distdir = b->c->distdir;
@@ -364,7 +361,7 @@ static int
 do_fetch(struct bstate *b)
 {
 	struct fetch_ctx fc;
-	struct distinfo d;
+	port_distinfo d;
 	struct kerr e;
 	int rc = 0;
 
@@ -379,7 +376,7 @@ do_fetch(struct bstate *b)
 			rc = fail(b, "%s", e.msg);
 		vec_free(&sites);
 	}
-	distinfo_free(&d);
+	port_distinfo_free(&d);
 	return rc;
 }
 
@@ -387,7 +384,7 @@ static int
 do_checksum(struct bstate *b)
 {
 	struct fetch_ctx fc;
-	struct distinfo d;
+	port_distinfo d;
 	struct kerr e;
 	int rc = 0;
 
@@ -397,7 +394,7 @@ do_checksum(struct bstate *b)
 	for (size_t i = 0; i < b->p->distfiles.n && rc == 0; i++)
 		if (fetch_checksum(&fc, b->p->distfiles.v[i].name, &e) < 0)
 			rc = fail(b, "%s", e.msg);
-	distinfo_free(&d);
+	port_distinfo_free(&d);
 	return rc;
 }
 

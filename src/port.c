@@ -233,11 +233,21 @@ typedef port_distinfo dinfos;
 static struct dinfo *
 dinfo_get(dinfos *v, const char *path)
 {
-	for (size_t i = 0; i < v->n; i++)
-		if (strcmp(v->v[i].path, path) == 0)
-			return &v->v[i];
+	struct dinfo *d = (struct dinfo *)port_distinfo_find(v, path);
+
+	if (d)
+		return d;
 	vec_push(v, ((struct dinfo){ xstrdup(path), NULL, -1 }));
 	return &v->v[v->n - 1];
+}
+
+const struct port_distinfo_entry *
+port_distinfo_find(const port_distinfo *d, const char *path)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->v[i].path, path) == 0)
+			return &d->v[i];
+	return NULL;
 }
 
 void
