@@ -58,9 +58,7 @@ struct bstate {
 void
 build_result_free(struct build_result *r)
 {
-	for (size_t i = 0; i < r->packages.n; i++)
-		free(r->packages.v[i]);
-	vec_free(&r->packages);
+	vec_free_all(&r->packages, free);
 }
 
 /* Mark the build failed (first failure wins); returns -1. */
@@ -581,9 +579,7 @@ do_patch(struct bstate *b)
 		free(line);
 	}
 out:
-	for (size_t i = 0; i < list.n; i++)
-		free(list.v[i]);
-	vec_free(&list);
+	vec_free_all(&list, free);
 	mk_words_free(&ew);
 	free(patchdir);
 	free(extra);
@@ -847,9 +843,7 @@ check_plist(struct bstate *b, const char *hoststage)
 				}
 			}
 		}
-		for (size_t k = 0; k < unlisted.n; k++)
-			free(unlisted.v[k]);
-		vec_free(&unlisted);
+		vec_free_all(&unlisted, free);
 		pkg_manifest_free(m);
 		strbuf_release(&text);
 	}
@@ -866,9 +860,7 @@ check_plist(struct bstate *b, const char *hoststage)
 	else if (rc == 0)
 		buildlog_printf(b->log, "=> check-plist: %s\n", orphans ? "orphans only "
 		    "(warnings; testport fails on them)" : "plist and stage agree");
-	for (size_t k = 0; k < all_unlisted.n; k++)
-		free(all_unlisted.v[k]);
-	vec_free(&all_unlisted);
+	vec_free_all(&all_unlisted, free);
 	return rc;
 }
 

@@ -172,9 +172,7 @@ fetch_distfile(const struct fetch_ctx *c, const char *name, char *const *sites,
 	kerr_prefix(e, "%s: could not fetch it from any of %zu site%s; last error",
 	    rel, all.n, all.n == 1 ? "" : "s");
 out:
-	for (size_t i = 0; i < all.n; i++)
-		free(all.v[i]);
-	vec_free(&all);
+	vec_free_all(&all, free);
 	free(dir);
 	free(local);
 	free(rel);

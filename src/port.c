@@ -58,9 +58,7 @@ static void
 strv_free(void *vp)
 {
 	VEC(char *) *v = vp;
-	for (size_t i = 0; i < v->n; i++)
-		free(v->v[i]);
-	vec_free(v);
+	vec_free_all(v, free);
 }
 
 void
@@ -1172,9 +1170,7 @@ hash_dir(struct sha256 *h, const char *dir, const char *rel, int depth,
 	}
 	rc = 0;
 out:
-	for (size_t i = 0; i < names.n; i++)
-		free(names.v[i]);
-	vec_free(&names);
+	vec_free_all(&names, free);
 	free(full);
 	return rc;
 }

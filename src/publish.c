@@ -234,9 +234,7 @@ publish_commit(const char *pkgdir, long now, int keep, struct kerr *e)
 out:
 	if (d)
 		closedir(d);
-	for (size_t i = 0; i < gens.n; i++)
-		free(gens.v[i]);
-	vec_free(&gens);
+	vec_free_all(&gens, free);
 	free(tmp);
 	free(lnk);
 	free(gen);

@@ -344,9 +344,7 @@ image_add_libs(const char *root, const char *libroot, size_t *copied,
 				free(p);
 				free(inimg);
 			}
-			for (size_t k = 0; k < dirs.n; k++)
-				free(dirs.v[k]);
-			vec_free(&dirs);
+			vec_free_all(&dirs, free);
 			if (!found) {
 				kerr_set(e, "%s: needs %s, which is not in %s (searched %s%s"
 				    "/lib/x86_64-linux-gnu, /usr/lib/x86_64-linux-gnu, /lib64, "
@@ -358,9 +356,7 @@ image_add_libs(const char *root, const char *libroot, size_t *copied,
 			vec_push(&done, xstrdup(lib));
 			continue;
 dirs_fail:
-			for (size_t k = 0; k < dirs.n; k++)
-				free(dirs.v[k]);
-			vec_free(&dirs);
+			vec_free_all(&dirs, free);
 			elf_deps_free(&d);
 			goto out;
 		}
@@ -368,12 +364,8 @@ dirs_fail:
 	}
 	rc = 0;
 out:
-	for (size_t i = 0; i < queue.n; i++)
-		free(queue.v[i]);
-	vec_free(&queue);
-	for (size_t i = 0; i < done.n; i++)
-		free(done.v[i]);
-	vec_free(&done);
+	vec_free_all(&queue, free);
+	vec_free_all(&done, free);
 	return rc;
 }
 

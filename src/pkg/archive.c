@@ -1389,7 +1389,5 @@ pkg_extract_free(struct pkg_extract *x)
 		free(x->items.v[i].tmp);
 	}
 	vec_free(&x->items);
-	for (size_t i = 0; i < x->parents.n; i++)
-		free(x->parents.v[i]);
-	vec_free(&x->parents);
+	vec_free_all(&x->parents, free);
 }

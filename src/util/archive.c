@@ -63,9 +63,7 @@ collect(const char *root, const char *rel, strvec *out, struct kerr *e)
 	}
 	rc = 0;
 out:
-	for (size_t i = 0; i < names.n; i++)
-		free(names.v[i]);
-	vec_free(&names);
+	vec_free_all(&names, free);
 	free(dir);
 	return rc;
 }
@@ -197,8 +195,6 @@ out:
 		archive_entry_free(ent);
 	if (a)
 		archive_write_free(a);
-	for (size_t i = 0; i < paths.n; i++)
-		free(paths.v[i]);
-	vec_free(&paths);
+	vec_free_all(&paths, free);
 	return rc;
 }
