@@ -480,15 +480,13 @@ make_host_skeleton(const char *root, struct kerr *e)
 	for (int i = 0; host_usr_links[i]; i++) {
 		char *host = xasprintf("/%s", host_usr_links[i]);
 		char *p = path_join(root, host_usr_links[i]);
-		char target[PATH_MAX];
 		struct stat st;
 		int rc = 0;
 		if (lstat(host, &st) == 0 && S_ISLNK(st.st_mode)) {
-			ssize_t n = readlink(host, target, sizeof(target) - 1);
-			if (n > 0) {
-				target[n] = '\0';
+			char *target = path_readlink(host, NULL);
+			if (target && *target)
 				rc = symlink(target, p);
-			}
+			free(target);
 		} else if (lstat(host, &st) == 0 && S_ISDIR(st.st_mode)) {
 			rc = mkdir(p, 0755);
 		}

@@ -1159,11 +1159,11 @@ hash_dir(struct sha256 *h, const char *dir, const char *rel, int depth,
 			sha256_update(h, sb.buf, sb.len);
 			strbuf_release(&sb);
 		} else if (S_ISLNK(st.st_mode)) {
-			char tgt[4096];
-			ssize_t n = readlink(fp, tgt, sizeof(tgt));
+			char *tgt = path_readlink(fp, NULL);
 			sha256_update(h, r, strlen(r) + 1);
-			if (n > 0)
-				sha256_update(h, tgt, (size_t)n);
+			if (tgt)
+				sha256_update(h, tgt, strlen(tgt));
+			free(tgt);
 		}
 		free(r);
 		free(fp);

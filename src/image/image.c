@@ -93,15 +93,14 @@ copy_tree(const char *src, const char *dst, struct kerr *e)
 			if (r == 0)
 				chmod(t, st.st_mode & 07777);
 		} else if (S_ISLNK(st.st_mode)) {
-			char link[PATH_MAX];
-			ssize_t n = readlink(s, link, sizeof(link) - 1);
-			if (n < 0) {
-				r = kerr_errno(e, "%s", s);
+			char *link = path_readlink(s, e);
+			if (link == NULL) {
+				r = -1;
 			} else {
-				link[n] = '\0';
 				unlink(t);
 				if (symlink(link, t) < 0)
 					r = kerr_errno(e, "%s", t);
+				free(link);
 			}
 		} else if (S_ISREG(st.st_mode)) {
 			r = copy_file(s, t, st.st_mode, e);

@@ -127,8 +127,6 @@ archive_write_tree(const char *root, const char *out, enum archive_kind kind,
 		const struct archive_dev *dev = NULL;
 		char *full = path_join(root, paths.v[i]);
 		struct stat st;
-		char link[4096];
-		ssize_t ln;
 
 		for (size_t j = 0; j < ndevs; j++)
 			if (strcmp(devs[j].path, paths.v[i]) == 0)
@@ -153,14 +151,13 @@ archive_write_tree(const char *root, const char *out, enum archive_kind kind,
 			archive_entry_set_ino(ent, (la_int64_t)i + 1);
 			archive_entry_set_dev(ent, 0);
 			if (S_ISLNK(st.st_mode)) {
-				ln = readlink(full, link, sizeof(link) - 1);
-				if (ln < 0) {
-					kerr_errno(e, "%s", full);
+				char *link = path_readlink(full, e);
+				if (link == NULL) {
 					free(full);
 					goto out;
 				}
-				link[ln] = '\0';
 				archive_entry_set_symlink(ent, link);
+				free(link);
 				archive_entry_set_size(ent, 0);
 			} else if (!S_ISREG(st.st_mode)) {
 				archive_entry_set_size(ent, 0);

@@ -1,5 +1,6 @@
 /*
- * path: path strings, recursive mkdir/rm, whole-file reads, atomic writes.
+ * path: path strings, recursive mkdir/rm, whole-file and symlink reads,
+ * atomic writes.
  */
 #include "util/path.h"
 #include "util/xalloc.h"
@@ -194,6 +195,30 @@ path_read(const char *p, struct strbuf *sb, struct kerr *e)
 	if (strbuf_read_file(sb, p) < 0)
 		return kerr_errno(e, "%s", p);
 	return 0;
+}
+
+char *
+path_readlink(const char *p, struct kerr *e)
+{
+	size_t cap = 256;
+	char *buf = xmalloc(cap);
+
+	for (;;) {
+		ssize_t n = readlink(p, buf, cap);
+		if (n < 0) {
+			int saved = errno;
+			kerr_errno(e, "%s", p);
+			free(buf);
+			errno = saved;
+			return NULL;
+		}
+		if ((size_t)n < cap) {
+			buf[n] = '\0';
+			return buf;
+		}
+		cap *= 2;
+		buf = xrealloc(buf, cap);
+	}
 }
 
 int

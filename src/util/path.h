@@ -44,6 +44,13 @@ int path_rm_rf(const char *p, struct kerr *e);
 int path_read(const char *p, struct strbuf *sb, struct kerr *e);
 
 /*
+ * The target of symlink p, whole (no length limit), caller frees; NULL
+ * with e set ("PATH: strerror"; e may be NULL) and errno kept when p
+ * cannot be read as a link.
+ */
+char *path_readlink(const char *p, struct kerr *e);
+
+/*
  * Atomic write: data goes to "PATH.tmp.PID", is fsynced, renamed over
  * PATH, and the directory is fsynced.  Readers see the old or the new file,
  * never a part.  0 or -1 (the temporary is removed on failure).
