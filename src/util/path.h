@@ -51,6 +51,14 @@ int path_read(const char *p, struct strbuf *sb, struct kerr *e);
 char *path_readlink(const char *p, struct kerr *e);
 
 /*
+ * Resolve rel (a path inside root, "/" = root) as if root were "/":
+ * symlinks are followed (absolute ones against root, at most 40), ".."
+ * never climbs above root.  The host path of the final file (caller
+ * frees), or NULL when a component is missing or a link cannot be read.
+ */
+char *path_resolve_in(const char *root, const char *rel);
+
+/*
  * Atomic write: data goes to "PATH.tmp.PID", is fsynced, renamed over
  * PATH, and the directory is fsynced.  Readers see the old or the new file,
  * never a part.  0 or -1 (the temporary is removed on failure).

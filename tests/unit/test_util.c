@@ -172,6 +172,48 @@ test_mkdir_rm(void **state)
 }
 
 static void
+test_resolve_in(void **state)
+{
+	struct kerr e;
+	char *root = xasprintf("%s/rroot", tmpdir);
+	char *p, *want;
+
+	(void)state;
+	assert_int_equal(path_mkdir_p(root, 0755, &e), 0);
+	p = xasprintf("%s/usr/lib", root);
+	assert_int_equal(path_mkdir_p(p, 0755, &e), 0);
+	free(p);
+	p = xasprintf("%s/usr/lib/libz.so.1.3", root);
+	assert_int_equal(path_write_atomic(p, "z", 1, 0644, &e), 0);
+	free(p);
+	/* relative link, absolute link (against root), a link to a dir. */
+	p = xasprintf("%s/usr/lib/libz.so.1", root);
+	assert_int_equal(symlink("libz.so.1.3", p), 0);
+	free(p);
+	p = xasprintf("%s/lib", root);
+	assert_int_equal(symlink("/usr/lib", p), 0);
+	free(p);
+	p = xasprintf("%s/loop", root);
+	assert_int_equal(symlink("loop", p), 0);
+	free(p);
+
+	want = xasprintf("%s/usr/lib/libz.so.1.3", root);
+	p = path_resolve_in(root, "/lib/libz.so.1");
+	assert_non_null(p);
+	assert_string_equal(p, want);
+	free(p);
+	/* ".." never climbs out of root. */
+	p = path_resolve_in(root, "/../../lib/./libz.so.1");
+	assert_non_null(p);
+	assert_string_equal(p, want);
+	free(p);
+	free(want);
+	assert_null(path_resolve_in(root, "/lib/missing.so"));
+	assert_null(path_resolve_in(root, "/loop"));
+	free(root);
+}
+
+static void
 test_atomic_write(void **state)
 {
 	struct kerr e;
@@ -334,6 +376,7 @@ main(void)
 		cmocka_unit_test(test_path_join_normalize),
 		cmocka_unit_test(test_mkdir_rm),
 		cmocka_unit_test(test_readlink),
+		cmocka_unit_test(test_resolve_in),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_child_capture),
 		cmocka_unit_test(test_child_timeout_kills_group),
