@@ -58,9 +58,7 @@ struct bstate {
 void
 build_result_free(struct build_result *r)
 {
-	for (size_t i = 0; i < r->packages.n; i++)
-		free(r->packages.v[i]);
-	vec_free(&r->packages);
+	vec_free_all(&r->packages, free);
 }
 
 /* Mark the build failed (first failure wins); returns -1. */
@@ -340,17 +338,14 @@ say_fetch(void *arg, const char *line)
 }
 
 static void
-fetch_ctx_for(struct bstate *b, struct fetch_ctx *fc, struct distinfo *d)
+fetch_ctx_for(struct bstate *b, struct fetch_ctx *fc, port_distinfo *d)
 {
-	distinfo_init(d);
+	memset(d, 0, sizeof(*d));
 	for (size_t i = 0; i < b->p->distfiles.n; i++) {
 		const struct port_distfile *df = &b->p->distfiles.v[i];
-		struct distinfo_entry de = { 0 };
-		de.path = xstrdup(df->path);
-		de.sha256 = df->sha256 ? xstrdup(df->sha256) : NULL;
-		de.has_size = df->size >= 0;
-		de.size = df->size >= 0 ? (uint64_t)df->size : 0;
-		vec_push(&d->entries, de);
+		struct port_distinfo_entry de = { xstrdup(df->path),
+		    df->sha256 ? xstrdup(df->sha256) : NULL, df->size };
+		vec_push(d, de);
 	}
 	memset(fc, 0, sizeof(*fc));
 	fc->distdir = b->c->distdir;
@@ -364,7 +359,7 @@ static int
 do_fetch(struct bstate *b)
 {
 	struct fetch_ctx fc;
-	struct distinfo d;
+	port_distinfo d;
 	struct kerr e;
 	int rc = 0;
 
@@ -379,7 +374,7 @@ do_fetch(struct bstate *b)
 			rc = fail(b, "%s", e.msg);
 		vec_free(&sites);
 	}
-	distinfo_free(&d);
+	port_distinfo_free(&d);
 	return rc;
 }
 
@@ -387,7 +382,7 @@ static int
 do_checksum(struct bstate *b)
 {
 	struct fetch_ctx fc;
-	struct distinfo d;
+	port_distinfo d;
 	struct kerr e;
 	int rc = 0;
 
@@ -397,7 +392,7 @@ do_checksum(struct bstate *b)
 	for (size_t i = 0; i < b->p->distfiles.n && rc == 0; i++)
 		if (fetch_checksum(&fc, b->p->distfiles.v[i].name, &e) < 0)
 			rc = fail(b, "%s", e.msg);
-	distinfo_free(&d);
+	port_distinfo_free(&d);
 	return rc;
 }
 
@@ -584,9 +579,7 @@ do_patch(struct bstate *b)
 		free(line);
 	}
 out:
-	for (size_t i = 0; i < list.n; i++)
-		free(list.v[i]);
-	vec_free(&list);
+	vec_free_all(&list, free);
 	mk_words_free(&ew);
 	free(patchdir);
 	free(extra);
@@ -850,9 +843,7 @@ check_plist(struct bstate *b, const char *hoststage)
 				}
 			}
 		}
-		for (size_t k = 0; k < unlisted.n; k++)
-			free(unlisted.v[k]);
-		vec_free(&unlisted);
+		vec_free_all(&unlisted, free);
 		pkg_manifest_free(m);
 		strbuf_release(&text);
 	}
@@ -869,9 +860,7 @@ check_plist(struct bstate *b, const char *hoststage)
 	else if (rc == 0)
 		buildlog_printf(b->log, "=> check-plist: %s\n", orphans ? "orphans only "
 		    "(warnings; testport fails on them)" : "plist and stage agree");
-	for (size_t k = 0; k < all_unlisted.n; k++)
-		free(all_unlisted.v[k]);
-	vec_free(&all_unlisted);
+	vec_free_all(&all_unlisted, free);
 	return rc;
 }
 

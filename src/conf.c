@@ -97,9 +97,7 @@ conf_free(struct conf *c)
 		free(c->entries.v[i].origin);
 	}
 	vec_free(&c->entries);
-	for (size_t i = 0; i < c->warnings.n; i++)
-		free(c->warnings.v[i]);
-	vec_free(&c->warnings);
+	vec_free_all(&c->warnings, free);
 	free(c->file);
 	c->file = NULL;
 }

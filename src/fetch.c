@@ -1,7 +1,7 @@
 /*
  * fetch: distfile download over sites, distinfo checks, makesum and the
- * cargo-crates generator.  See fetch.h for the distinfo format.
- * Does not: evaluate ports or print.  Calls: util.
+ * cargo-crates generator.  distinfo itself is parsed by port.c.
+ * Does not: evaluate ports or print.  Calls: util, port_distinfo_find.
  */
 #include "fetch.h"
 
@@ -17,126 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-void
-distinfo_init(struct distinfo *d)
-{
-	memset(d, 0, sizeof(*d));
-}
-
-void
-distinfo_free(struct distinfo *d)
-{
-	for (size_t i = 0; i < d->entries.n; i++) {
-		free(d->entries.v[i].path);
-		free(d->entries.v[i].sha256);
-	}
-	vec_free(&d->entries);
-	d->timestamp = 0;
-}
-
-static struct distinfo_entry *
-entry_get(struct distinfo *d, const char *path)
-{
-	struct distinfo_entry ne = { 0 };
-
-	for (size_t i = 0; i < d->entries.n; i++)
-		if (strcmp(d->entries.v[i].path, path) == 0)
-			return &d->entries.v[i];
-	ne.path = xstrdup(path);
-	vec_push(&d->entries, ne);
-	return &d->entries.v[d->entries.n - 1];
-}
-
-const struct distinfo_entry *
-distinfo_find(const struct distinfo *d, const char *path)
-{
-	for (size_t i = 0; i < d->entries.n; i++)
-		if (strcmp(d->entries.v[i].path, path) == 0)
-			return &d->entries.v[i];
-	return NULL;
-}
-
-/* One line: ALG (PATH) = VALUE, or TIMESTAMP = N.  Fields split on blanks. */
-static int
-parse_line(struct distinfo *d, const char *name, int lineno, char *line,
-    struct kerr *e)
-{
-	char *f[5];
-	int n = 0;
-	char *save = NULL, *tok, *end;
-	size_t plen;
-
-	for (tok = strtok_r(line, " \t", &save); tok && n < 5;
-	    tok = strtok_r(NULL, " \t", &save))
-		f[n++] = tok;
-	if (n == 0)
-		return 0;
-	if (n == 3 && strcmp(f[0], "TIMESTAMP") == 0 && strcmp(f[1], "=") == 0) {
-		d->timestamp = strtoll(f[2], &end, 10);
-		if (*end != '\0')
-			return kerr_set(e, "%s:%d: TIMESTAMP is not a number", name, lineno);
-		return 0;
-	}
-	if (n != 4 || strcmp(f[2], "=") != 0 || f[1][0] != '(' ||
-	    (plen = strlen(f[1])) < 3 || f[1][plen - 1] != ')')
-		return kerr_set(e, "%s:%d: expected 'ALG (FILE) = VALUE'", name, lineno);
-	f[1][plen - 1] = '\0';
-	if (strcmp(f[0], "SHA256") == 0) {
-		size_t hl = strlen(f[3]);
-		if (hl != 64 || strspn(f[3], "0123456789abcdefABCDEF") != 64)
-			return kerr_set(e, "%s:%d: SHA256 of %s is not 64 hex digits",
-			    name, lineno, f[1] + 1);
-		struct distinfo_entry *en = entry_get(d, f[1] + 1);
-		free(en->sha256);
-		en->sha256 = xstrdup(f[3]);
-		for (char *p = en->sha256; *p; p++)
-			if (*p >= 'A' && *p <= 'F')
-				*p = (char)(*p - 'A' + 'a');
-	} else if (strcmp(f[0], "SIZE") == 0) {
-		errno = 0;
-		unsigned long long v = strtoull(f[3], &end, 10);
-		if (*end != '\0' || errno || f[3][0] == '-')
-			return kerr_set(e, "%s:%d: SIZE of %s is not a number",
-			    name, lineno, f[1] + 1);
-		struct distinfo_entry *en = entry_get(d, f[1] + 1);
-		en->size = v;
-		en->has_size = true;
-	}
-	/* MD5, SHA1, RMD160 ...: not in CHECKSUM_ALGORITHMS, ignored. */
-	return 0;
-}
-
-int
-distinfo_parse(struct distinfo *d, const char *name, const char *text,
-    struct kerr *e)
-{
-	char *copy = xstrdup(text), *line, *next;
-	int lineno = 0, rc = 0;
-
-	for (line = copy; line && rc == 0; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		lineno++;
-		rc = parse_line(d, name, lineno, line, e);
-	}
-	free(copy);
-	return rc;
-}
-
-int
-distinfo_read(struct distinfo *d, const char *file, struct kerr *e)
-{
-	struct strbuf sb = STRBUF_INIT;
-	int rc;
-
-	if (path_read(file, &sb, e) < 0)
-		return -1;
-	rc = distinfo_parse(d, file, sb.buf, e);
-	strbuf_release(&sb);
-	return rc;
-}
 
 char *
 fetch_distinfo_path(const struct fetch_ctx *c, const char *name)
@@ -192,7 +72,7 @@ file_size(const char *p, uint64_t *size)
 /* Try one URL into local; check the size when known.  0 or -1. */
 static int
 try_site(const struct fetch_ctx *c, const char *url, const char *local,
-    const struct distinfo_entry *de, struct kerr *e)
+    const struct port_distinfo_entry *de, struct kerr *e)
 {
 	char *tmp = xasprintf("%s.fetch", local);
 	struct download_opts o = { 0 };
@@ -200,11 +80,12 @@ try_site(const struct fetch_ctx *c, const char *url, const char *local,
 	int rc = -1;
 
 	say(c, "=> Attempting to fetch %s", url);
-	if (de && de->has_size)
-		o.max_bytes = de->size;
+	if (de && de->size >= 0)
+		o.max_bytes = (uint64_t)de->size;
 	if (download_file(url, tmp, &o, NULL, e) != DOWNLOAD_OK)
 		goto out;
-	if (de && de->has_size && (file_size(tmp, &got) < 0 || got != de->size)) {
+	if (de && de->size >= 0 && (file_size(tmp, &got) < 0 ||
+	    got != (uint64_t)de->size)) {
 		kerr_set(e, "%s: fetched file size mismatch (expected %llu, actual %llu)",
 		    url, (unsigned long long)de->size, (unsigned long long)got);
 		goto out;
@@ -245,21 +126,21 @@ fetch_distfile(const struct fetch_ctx *c, const char *name, char *const *sites,
 	char *rel = fetch_distinfo_path(c, name);
 	char *local = path_join(c->distdir, rel);
 	char *dir = NULL;
-	const struct distinfo_entry *de = NULL;
+	const struct port_distinfo_entry *de = NULL;
 	sitevec all = VEC_INIT;
 	uint64_t have;
 	int rc = -1;
 
 	if (c->distinfo) {
-		de = distinfo_find(c->distinfo, rel);
+		de = port_distinfo_find(c->distinfo, rel);
 		if (de == NULL || de->sha256 == NULL) {
 			kerr_set(e, "%s is not in distinfo: either distinfo is out of"
 			    " date or the file name is misspelled", rel);
 			goto out;
 		}
 	}
-	if (file_size(local, &have) == 0 && (de == NULL || !de->has_size ||
-	    have == de->size)) {
+	if (file_size(local, &have) == 0 && (de == NULL || de->size < 0 ||
+	    have == (uint64_t)de->size)) {
 		say(c, "=> %s is in the cache", rel);
 		rc = 0;
 		goto out;
@@ -291,9 +172,7 @@ fetch_distfile(const struct fetch_ctx *c, const char *name, char *const *sites,
 	kerr_prefix(e, "%s: could not fetch it from any of %zu site%s; last error",
 	    rel, all.n, all.n == 1 ? "" : "s");
 out:
-	for (size_t i = 0; i < all.n; i++)
-		free(all.v[i]);
-	vec_free(&all);
+	vec_free_all(&all, free);
 	free(dir);
 	free(local);
 	free(rel);
@@ -305,12 +184,12 @@ fetch_checksum(const struct fetch_ctx *c, const char *name, struct kerr *e)
 {
 	char *rel = fetch_distinfo_path(c, name);
 	char *local = path_join(c->distdir, rel);
-	const struct distinfo_entry *de;
+	const struct port_distinfo_entry *de;
 	char hex[SHA256_HEX_LEN + 1];
 	uint64_t size;
 	int rc = -1;
 
-	de = c->distinfo ? distinfo_find(c->distinfo, rel) : NULL;
+	de = c->distinfo ? port_distinfo_find(c->distinfo, rel) : NULL;
 	if (de == NULL || de->sha256 == NULL) {
 		kerr_set(e, "%s: no SHA256 checksum recorded in distinfo", rel);
 		goto out;
@@ -324,7 +203,7 @@ fetch_checksum(const struct fetch_ctx *c, const char *name, struct kerr *e)
 		unlink(local);
 		goto out;
 	}
-	if (de->has_size && size != de->size) {
+	if (de->size >= 0 && size != (uint64_t)de->size) {
 		kerr_set(e, "%s: SIZE mismatch: expected %llu, actual %llu"
 		    " (the file was removed so that it is fetched again)", rel,
 		    (unsigned long long)de->size, (unsigned long long)size);

@@ -4,19 +4,17 @@
  * and SIZE), writes distinfo (makesum), and prints the CARGO_CRATES block
  * from a Cargo.lock (make cargo-crates).
  * Does not: evaluate Makefiles (callers pass names and resolved sites) or
- * run anything in a sandbox.  Calls: util (download, sha256, path).
+ * run anything in a sandbox.  Calls: util (download, sha256, path); uses
+ * port.h's distinfo entries (a type and port_distinfo_find, no evaluation).
  *
- * distinfo (ports.md §5.1), one entry per line, split on whitespace:
- *	TIMESTAMP = <unix seconds>               first line; informational
- *	SHA256 (<path>) = <lower-case hex>
- *	SIZE (<path>) = <decimal bytes>
- * <path> is relative to DISTDIR: "<DIST_SUBDIR>/<file>" when DIST_SUBDIR
- * is set, else the file name (which may hold slashes: rust/crates/x.crate).
- * Other algorithms' lines (MD5, SHA1, RMD160) are accepted and ignored.
+ * distinfo (ports.md §5.1) is parsed by the port model
+ * (port_distinfo_parse in port.h, the one distinfo parser); fetch checks
+ * against those entries and writes the file (fetch_makesum).
  */
 #ifndef KILN_FETCH_H
 #define KILN_FETCH_H
 
+#include "port.h"
 #include "util/kerr.h"
 #include "util/strbuf.h"
 #include "util/vec.h"
@@ -24,35 +22,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct distinfo_entry {
-	char *path;		/* owned, relative to DISTDIR */
-	char *sha256;		/* owned, or NULL when not recorded */
-	uint64_t size;
-	bool has_size;
-};
-
-struct distinfo {
-	long long timestamp;	/* 0 when absent */
-	VEC(struct distinfo_entry) entries;
-};
-
-void distinfo_init(struct distinfo *d);
-void distinfo_free(struct distinfo *d);
-/* Parse file; errors "FILE:LINE: what".  A missing file is an error. */
-int distinfo_read(struct distinfo *d, const char *file, struct kerr *e);
-/* Parse text; name is used in messages. */
-int distinfo_parse(struct distinfo *d, const char *name, const char *text,
-    struct kerr *e);
-/* The entry for path, borrowed, or NULL. */
-const struct distinfo_entry *distinfo_find(const struct distinfo *d,
-    const char *path);
-
 /* Where and how to fetch; all borrowed. */
 struct fetch_ctx {
 	const char *distdir;		/* DISTFILES_CACHE */
 	const char *dist_subdir;	/* DIST_SUBDIR or NULL */
 	const char *override;		/* MASTER_SITE_OVERRIDE (space list) or NULL */
-	const struct distinfo *distinfo;/* NULL: no size check (makesum) */
+	const port_distinfo *distinfo;	/* NULL: no size check (makesum) */
 	/* Told each step ("=> Attempting to fetch URL"); may be NULL. */
 	void (*say)(void *arg, const char *line);
 	void *say_arg;

@@ -153,78 +153,6 @@ jail_abi_elf(const unsigned char *d, size_t len, char **abi, char **arch,
 	return 0;
 }
 
-/*
- * Resolve rel inside root, following symlinks as if root were "/".
- * Returns a host path (caller frees) or NULL.
- */
-static char *
-resolve_in(const char *root, const char *rel)
-{
-	struct strbuf cur = STRBUF_INIT, todo = STRBUF_INIT;
-	int links = 0;
-	char *res = NULL;
-
-	strbuf_addstr(&todo, rel);
-	while (todo.len) {
-		char *p = todo.buf, *slash;
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		slash = strchr(p, '/');
-		char *comp = xstrndup(p, slash ? (size_t)(slash - p) : strlen(p));
-		char *rest = xstrdup(slash ? slash : "");
-		strbuf_reset(&todo);
-		strbuf_addstr(&todo, rest);
-		free(rest);
-		if (strcmp(comp, ".") == 0) {
-			free(comp);
-			continue;
-		}
-		if (strcmp(comp, "..") == 0) {
-			char *s = strrchr(cur.buf, '/');
-			strbuf_setlen(&cur, s ? (size_t)(s - cur.buf) : 0);
-			free(comp);
-			continue;
-		}
-		char *host = xasprintf("%s%s/%s", root, cur.buf, comp);
-		struct stat st;
-		if (lstat(host, &st) < 0) {
-			free(host);
-			free(comp);
-			goto out;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			char target[PATH_MAX];
-			ssize_t n = readlink(host, target, sizeof(target) - 1);
-			free(host);
-			free(comp);
-			if (n < 0 || ++links > 40)
-				goto out;
-			target[n] = '\0';
-			struct strbuf nt = STRBUF_INIT;
-			strbuf_addstr(&nt, target);
-			strbuf_addch(&nt, '/');
-			strbuf_addstr(&nt, todo.buf);
-			strbuf_reset(&todo);
-			strbuf_addstr(&todo, nt.buf);
-			strbuf_release(&nt);
-			if (target[0] == '/')
-				strbuf_reset(&cur);
-			continue;
-		}
-		free(host);
-		strbuf_addch(&cur, '/');
-		strbuf_addstr(&cur, comp);
-		free(comp);
-	}
-	res = xasprintf("%s%s", root, cur.buf);
-out:
-	strbuf_release(&cur);
-	strbuf_release(&todo);
-	return res;
-}
-
 int
 jail_abi(const char *root, char **abi, char **arch, struct kerr *e)
 {
@@ -232,7 +160,7 @@ jail_abi(const char *root, char **abi, char **arch, struct kerr *e)
 	char first[1024] = "";
 
 	for (int i = 0; cand[i]; i++) {
-		char *p = resolve_in(root, cand[i]);
+		char *p = path_resolve_in(root, cand[i]);
 		struct strbuf sb = STRBUF_INIT;
 		int rc = -1;
 		if (p && strbuf_read_file(&sb, p) == 0)
@@ -480,15 +408,13 @@ make_host_skeleton(const char *root, struct kerr *e)
 	for (int i = 0; host_usr_links[i]; i++) {
 		char *host = xasprintf("/%s", host_usr_links[i]);
 		char *p = path_join(root, host_usr_links[i]);
-		char target[PATH_MAX];
 		struct stat st;
 		int rc = 0;
 		if (lstat(host, &st) == 0 && S_ISLNK(st.st_mode)) {
-			ssize_t n = readlink(host, target, sizeof(target) - 1);
-			if (n > 0) {
-				target[n] = '\0';
+			char *target = path_readlink(host, NULL);
+			if (target && *target)
 				rc = symlink(target, p);
-			}
+			free(target);
 		} else if (lstat(host, &st) == 0 && S_ISDIR(st.st_mode)) {
 			rc = mkdir(p, 0755);
 		}

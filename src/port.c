@@ -58,9 +58,7 @@ static void
 strv_free(void *vp)
 {
 	VEC(char *) *v = vp;
-	for (size_t i = 0; i < v->n; i++)
-		free(v->v[i]);
-	vec_free(v);
+	vec_free_all(v, free);
 }
 
 void
@@ -233,11 +231,21 @@ typedef port_distinfo dinfos;
 static struct dinfo *
 dinfo_get(dinfos *v, const char *path)
 {
-	for (size_t i = 0; i < v->n; i++)
-		if (strcmp(v->v[i].path, path) == 0)
-			return &v->v[i];
+	struct dinfo *d = (struct dinfo *)port_distinfo_find(v, path);
+
+	if (d)
+		return d;
 	vec_push(v, ((struct dinfo){ xstrdup(path), NULL, -1 }));
 	return &v->v[v->n - 1];
+}
+
+const struct port_distinfo_entry *
+port_distinfo_find(const port_distinfo *d, const char *path)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->v[i].path, path) == 0)
+			return &d->v[i];
+	return NULL;
 }
 
 void
@@ -1151,20 +1159,18 @@ hash_dir(struct sha256 *h, const char *dir, const char *rel, int depth,
 			sha256_update(h, sb.buf, sb.len);
 			strbuf_release(&sb);
 		} else if (S_ISLNK(st.st_mode)) {
-			char tgt[4096];
-			ssize_t n = readlink(fp, tgt, sizeof(tgt));
+			char *tgt = path_readlink(fp, NULL);
 			sha256_update(h, r, strlen(r) + 1);
-			if (n > 0)
-				sha256_update(h, tgt, (size_t)n);
+			if (tgt)
+				sha256_update(h, tgt, strlen(tgt));
+			free(tgt);
 		}
 		free(r);
 		free(fp);
 	}
 	rc = 0;
 out:
-	for (size_t i = 0; i < names.n; i++)
-		free(names.v[i]);
-	vec_free(&names);
+	vec_free_all(&names, free);
 	free(full);
 	return rc;
 }

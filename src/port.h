@@ -184,6 +184,9 @@ struct port_distinfo_entry {
 typedef VEC(struct port_distinfo_entry) port_distinfo;
 int port_distinfo_parse(const char *text, size_t len, const char *display,
     port_distinfo *out, struct kerr *e);
+/* The entry for path (a distinfo key), borrowed, or NULL. */
+const struct port_distinfo_entry *port_distinfo_find(const port_distinfo *d,
+    const char *path);
 void port_distinfo_free(port_distinfo *d);
 
 /* The model as JSON (what `kiln info --json` prints). */

@@ -23,18 +23,17 @@ char *
 publish_latest(const char *pkgdir)
 {
 	char *link = path_join(pkgdir, ".latest");
-	char buf[PATH_MAX];
-	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+	char *buf = path_readlink(link, NULL);
 	char *out = NULL;
 
-	if (n > 0) {
-		buf[n] = '\0';
+	if (buf && *buf) {
 		out = buf[0] == '/' ? xstrdup(buf) : path_join(pkgdir, buf);
 		if (!path_is_dir(out)) {
 			free(out);
 			out = NULL;
 		}
 	}
+	free(buf);
 	free(link);
 	return out;
 }
@@ -66,10 +65,10 @@ link_tree(const char *src, const char *dst, struct kerr *e)
 		} else if (S_ISDIR(st.st_mode)) {
 			r = link_tree(s, t, e);
 		} else if (S_ISLNK(st.st_mode)) {
-			char buf[PATH_MAX];
-			ssize_t n = readlink(s, buf, sizeof(buf) - 1);
-			if (n < 0 || (buf[n] = '\0', symlink(buf, t) < 0))
+			char *target = path_readlink(s, NULL);
+			if (target == NULL || symlink(target, t) < 0)
 				r = kerr_errno(e, "%s", t);
+			free(target);
 		} else if (link(s, t) < 0) {
 			r = kerr_errno(e, "link %s", t);
 		}
@@ -234,9 +233,7 @@ publish_commit(const char *pkgdir, long now, int keep, struct kerr *e)
 out:
 	if (d)
 		closedir(d);
-	for (size_t i = 0; i < gens.n; i++)
-		free(gens.v[i]);
-	vec_free(&gens);
+	vec_free_all(&gens, free);
 	free(tmp);
 	free(lnk);
 	free(gen);

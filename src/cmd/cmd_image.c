@@ -201,9 +201,7 @@ cmd_image(int argc, char **argv, struct kctx *k)
 	printf("image %s written (%s)\n", o.out, type);
 	rc = EXIT_OK;
 out:
-	for (size_t i = 0; i < ps.pkgs.n; i++)
-		free(ps.pkgs.v[i]);
-	vec_free(&ps.pkgs);
+	vec_free_all(&ps.pkgs, free);
 	if (have_jail)
 		jail_free(&jail);
 	free(work);

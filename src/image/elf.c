@@ -170,9 +170,7 @@ out:
 void
 elf_deps_free(struct elf_deps *d)
 {
-	for (size_t i = 0; i < d->needed.n; i++)
-		free(d->needed.v[i]);
-	vec_free(&d->needed);
+	vec_free_all(&d->needed, free);
 	free(d->interp);
 	free(d->runpath);
 	d->interp = d->runpath = NULL;

@@ -93,15 +93,14 @@ copy_tree(const char *src, const char *dst, struct kerr *e)
 			if (r == 0)
 				chmod(t, st.st_mode & 07777);
 		} else if (S_ISLNK(st.st_mode)) {
-			char link[PATH_MAX];
-			ssize_t n = readlink(s, link, sizeof(link) - 1);
-			if (n < 0) {
-				r = kerr_errno(e, "%s", s);
+			char *link = path_readlink(s, e);
+			if (link == NULL) {
+				r = -1;
 			} else {
-				link[n] = '\0';
 				unlink(t);
 				if (symlink(link, t) < 0)
 					r = kerr_errno(e, "%s", t);
+				free(link);
 			}
 		} else if (S_ISREG(st.st_mode)) {
 			r = copy_file(s, t, st.st_mode, e);
@@ -115,76 +114,6 @@ copy_tree(const char *src, const char *dst, struct kerr *e)
 out:
 	closedir(d);
 	return rc;
-}
-
-/*
- * Follow p (absolute, inside root) through symlinks, resolving absolute
- * links against root, never leaving it.  Returns the host path of the
- * final file (caller frees) or NULL.
- */
-static char *
-resolve_in_root(const char *root, const char *p)
-{
-	char *cur = xstrdup(p);
-
-	for (int hops = 0; hops < 40; hops++) {
-		/* find the first component that is a symlink */
-		char *norm = path_normalize(cur);
-		if (norm == NULL)
-			break;
-		size_t i = 1, n = strlen(norm);
-		bool relinked = false;
-		while (i <= n && !relinked) {
-			size_t j = i;
-			while (j < n && norm[j] != '/')
-				j++;
-			char *prefix = xstrndup(norm, j);
-			char *host = path_join(root, prefix);
-			struct stat st;
-			if (lstat(host, &st) < 0) {
-				free(prefix);
-				free(host);
-				free(norm);
-				free(cur);
-				return NULL;
-			}
-			if (S_ISLNK(st.st_mode)) {
-				char link[PATH_MAX];
-				ssize_t ln = readlink(host, link, sizeof(link) - 1);
-				if (ln < 0) {
-					free(prefix); free(host); free(norm); free(cur);
-					return NULL;
-				}
-				link[ln] = '\0';
-				char *base;
-				if (link[0] == '/') {
-					base = xstrdup(link);
-				} else {
-					char *dir = xstrdup(prefix);
-					char *sl = strrchr(dir, '/');
-					*sl = '\0';
-					base = xasprintf("%s/%s", *dir ? dir : "", link);
-					free(dir);
-				}
-				free(cur);
-				cur = xasprintf("%s%s", base, norm + j);
-				free(base);
-				relinked = true;
-			}
-			free(prefix);
-			free(host);
-			i = j + 1;
-		}
-		if (!relinked) {
-			char *host = path_join(root, norm);
-			free(norm);
-			free(cur);
-			return host;
-		}
-		free(norm);
-	}
-	free(cur);
-	return NULL;
 }
 
 static bool
@@ -264,7 +193,7 @@ bring(const char *root, const char *libroot, const char *path, strvec *queue,
 		rc = 0;
 		goto out;
 	}
-	if ((src = resolve_in_root(libroot, path)) == NULL || stat(src, &st) < 0) {
+	if ((src = path_resolve_in(libroot, path)) == NULL || stat(src, &st) < 0) {
 		kerr_set(e, "%s: not found in %s", path, libroot);
 		goto out;
 	}
@@ -331,7 +260,7 @@ image_add_libs(const char *root, const char *libroot, size_t *copied,
 				if (lstat(inimg, &st) == 0) {
 					found = true;
 				} else {
-					char *src = resolve_in_root(libroot, p);
+					char *src = path_resolve_in(libroot, p);
 					if (src && stat(src, &st) == 0 && S_ISREG(st.st_mode)) {
 						found = true;
 						if (bring(root, libroot, p, &queue, copied, e) < 0) {
@@ -344,9 +273,7 @@ image_add_libs(const char *root, const char *libroot, size_t *copied,
 				free(p);
 				free(inimg);
 			}
-			for (size_t k = 0; k < dirs.n; k++)
-				free(dirs.v[k]);
-			vec_free(&dirs);
+			vec_free_all(&dirs, free);
 			if (!found) {
 				kerr_set(e, "%s: needs %s, which is not in %s (searched %s%s"
 				    "/lib/x86_64-linux-gnu, /usr/lib/x86_64-linux-gnu, /lib64, "
@@ -358,9 +285,7 @@ image_add_libs(const char *root, const char *libroot, size_t *copied,
 			vec_push(&done, xstrdup(lib));
 			continue;
 dirs_fail:
-			for (size_t k = 0; k < dirs.n; k++)
-				free(dirs.v[k]);
-			vec_free(&dirs);
+			vec_free_all(&dirs, free);
 			elf_deps_free(&d);
 			goto out;
 		}
@@ -368,12 +293,8 @@ dirs_fail:
 	}
 	rc = 0;
 out:
-	for (size_t i = 0; i < queue.n; i++)
-		free(queue.v[i]);
-	vec_free(&queue);
-	for (size_t i = 0; i < done.n; i++)
-		free(done.v[i]);
-	vec_free(&done);
+	vec_free_all(&queue, free);
+	vec_free_all(&done, free);
 	return rc;
 }
 

@@ -159,9 +159,7 @@ mk_new(const char *dir, const char *display, const struct mk *base)
 static void
 target_free(struct mk_target *t)
 {
-	for (size_t i = 0; i < t->prereqs.n; i++)
-		free(t->prereqs.v[i]);
-	vec_free(&t->prereqs);
+	vec_free_all(&t->prereqs, free);
 	for (size_t i = 0; i < t->cmds.n; i++) {
 		free(t->cmds.v[i].raw);
 		free(t->cmds.v[i].text);
@@ -177,18 +175,10 @@ mk_free(struct mk *m)
 	if (m == NULL)
 		return;
 	mk_table_free(&m->vars);
-	for (size_t i = 0; i < m->targets.n; i++)
-		target_free(m->targets.v[i]);
-	vec_free(&m->targets);
-	for (size_t i = 0; i < m->make_targets.n; i++)
-		free(m->make_targets.v[i]);
-	vec_free(&m->make_targets);
-	for (size_t i = 0; i < m->files.n; i++)
-		free(m->files.v[i]);
-	vec_free(&m->files);
-	for (size_t i = 0; i < m->warnings.n; i++)
-		free(m->warnings.v[i]);
-	vec_free(&m->warnings);
+	vec_free_all(&m->targets, target_free);
+	vec_free_all(&m->make_targets, free);
+	vec_free_all(&m->files, free);
+	vec_free_all(&m->warnings, free);
 	vec_free(&m->cur);
 	for (int k = 0; k < MK_RE_CACHE; k++) {
 		if (m->re_cache[k].pat) {

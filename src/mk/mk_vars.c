@@ -169,9 +169,7 @@ mk_split_words(const char *s, mk_words *words)
 void
 mk_words_free(mk_words *words)
 {
-	for (size_t i = 0; i < words->n; i++)
-		free(words->v[i]);
-	vec_free(words);
+	vec_free_all(words, free);
 }
 
 void

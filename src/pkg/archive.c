@@ -514,16 +514,14 @@ pkg_archive_write(const struct pkg_manifest *m, const char *stagedir,
 			if (f->symlink_target) {
 				archive_entry_set_symlink(ent, f->symlink_target);
 			} else {
-				char t[4096];
-				ssize_t n = readlink(src, t, sizeof(t) - 1);
+				char *t = path_readlink(src, e);
 
-				if (n < 0) {
-					kerr_errno(e, "%s", src);
+				if (t == NULL) {
 					free(src);
 					goto out;
 				}
-				t[n] = '\0';
 				archive_entry_set_symlink(ent, t);
+				free(t);
 			}
 		} else if (S_ISREG(st.st_mode) && link) {
 			archive_entry_set_filetype(ent, AE_IFREG);
@@ -1389,7 +1387,5 @@ pkg_extract_free(struct pkg_extract *x)
 		free(x->items.v[i].tmp);
 	}
 	vec_free(&x->items);
-	for (size_t i = 0; i < x->parents.n; i++)
-		free(x->parents.v[i]);
-	vec_free(&x->parents);
+	vec_free_all(&x->parents, free);
 }

@@ -60,9 +60,7 @@ client_catalogs_free(struct client *c)
 	for (size_t i = 0; i < c->cats.n; i++) {
 		struct client_catalog *cat = c->cats.v[i];
 
-		for (size_t k = 0; k < cat->pkgs.n; k++)
-			pkg_manifest_free(cat->pkgs.v[k]);
-		vec_free(&cat->pkgs);
+		vec_free_all(&cat->pkgs, pkg_manifest_free);
 		free(cat);
 	}
 	vec_free(&c->cats);
@@ -392,9 +390,7 @@ installed_free(struct installed *in)
 		free(d);
 	}
 	vec_free(&in->si);
-	for (size_t i = 0; i < in->mans.n; i++)
-		pkg_manifest_free(in->mans.v[i]);
-	vec_free(&in->mans);
+	vec_free_all(&in->mans, pkg_manifest_free);
 	pkgdb_rows_free(&in->rows);
 }
 
@@ -1134,9 +1130,7 @@ journal_dirs(struct tx *tx, struct kerr *e)
 			free(abs);
 		}
 	}
-	for (size_t q = 0; q < seen.n; q++)
-		free(seen.v[q]);
-	vec_free(&seen);
+	vec_free_all(&seen, free);
 	return rc == 0 ? journal_sync(&tx->j, e) : -1;
 }
 

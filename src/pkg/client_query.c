@@ -7,6 +7,7 @@
 #include "pkg/client.h"
 
 #include "pkg/checksum.h"
+#include "util/path.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -280,12 +281,11 @@ client_check_sums(struct client *c, char *const *names, size_t n,
 			abs = strcmp(c->rootdir, "/") == 0 ? xstrdup(f->path) :
 			    xasprintf("%s%s", c->rootdir, f->path);
 			if (f->symlink_target) {
-				char target[4096];
-				ssize_t l = readlink(abs, target, sizeof(target) - 1);
+				char *target = path_readlink(abs, NULL);
 
-				if (l >= 0) {
-					target[l] = '\0';
+				if (target) {
 					sum = pkg_cksum_symlink(t, target);
+					free(target);
 				}
 			} else {
 				sum = pkg_cksum_file(t, abs, NULL, &fe);

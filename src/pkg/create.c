@@ -47,17 +47,14 @@ pkg_create_fill(struct pkg_manifest *m, const char *stagedir, struct kerr *e)
 			goto out;
 		}
 		if (S_ISLNK(st.st_mode)) {
-			char t[4096];
-			ssize_t n = readlink(src, t, sizeof(t) - 1);
+			char *t = path_readlink(src, e);
 
-			if (n < 0) {
-				kerr_errno(e, "%s", src);
+			if (t == NULL) {
 				free(src);
 				goto out;
 			}
-			t[n] = '\0';
 			free(f->symlink_target);
-			f->symlink_target = xstrdup(t);
+			f->symlink_target = t;
 			free(f->sum);
 			f->sum = pkg_cksum_symlink(PKG_CKSUM_DEFAULT, t);
 			if (f->perm == PKG_PERM_UNSET)

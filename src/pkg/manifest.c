@@ -52,9 +52,7 @@ pkg_strv_push(pkg_strv *v, const char *s)
 void
 pkg_strv_free(pkg_strv *v)
 {
-	for (size_t i = 0; i < v->n; i++)
-		free(v->v[i]);
-	vec_free(v);
+	vec_free_all(v, free);
 }
 
 static void

@@ -582,12 +582,8 @@ walk(const char *dir, const char *rel, pkgent_vec *out, int depth, struct kerr *
 			goto out;
 	rc = 0;
 out:
-	for (size_t i = 0; i < names.n; i++)
-		free(names.v[i]);
-	vec_free(&names);
-	for (size_t i = 0; i < subdirs.n; i++)
-		free(subdirs.v[i]);
-	vec_free(&subdirs);
+	vec_free_all(&names, free);
+	vec_free_all(&subdirs, free);
 	free(full);
 	return rc;
 }
@@ -799,9 +795,7 @@ files_text(const pkgent_vec *pk, struct strbuf *sb)
 		free(cur);
 		strbuf_addch(sb, '\n');
 	}
-	for (size_t i = 0; i < dirs.n; i++)
-		free(dirs.v[i]);
-	vec_free(&dirs);
+	vec_free_all(&dirs, free);
 }
 
 /* Write one catalog archive with its signature members. */

@@ -63,9 +63,7 @@ collect(const char *root, const char *rel, strvec *out, struct kerr *e)
 	}
 	rc = 0;
 out:
-	for (size_t i = 0; i < names.n; i++)
-		free(names.v[i]);
-	vec_free(&names);
+	vec_free_all(&names, free);
 	free(dir);
 	return rc;
 }
@@ -129,8 +127,6 @@ archive_write_tree(const char *root, const char *out, enum archive_kind kind,
 		const struct archive_dev *dev = NULL;
 		char *full = path_join(root, paths.v[i]);
 		struct stat st;
-		char link[4096];
-		ssize_t ln;
 
 		for (size_t j = 0; j < ndevs; j++)
 			if (strcmp(devs[j].path, paths.v[i]) == 0)
@@ -155,14 +151,13 @@ archive_write_tree(const char *root, const char *out, enum archive_kind kind,
 			archive_entry_set_ino(ent, (la_int64_t)i + 1);
 			archive_entry_set_dev(ent, 0);
 			if (S_ISLNK(st.st_mode)) {
-				ln = readlink(full, link, sizeof(link) - 1);
-				if (ln < 0) {
-					kerr_errno(e, "%s", full);
+				char *link = path_readlink(full, e);
+				if (link == NULL) {
 					free(full);
 					goto out;
 				}
-				link[ln] = '\0';
 				archive_entry_set_symlink(ent, link);
+				free(link);
 				archive_entry_set_size(ent, 0);
 			} else if (!S_ISREG(st.st_mode)) {
 				archive_entry_set_size(ent, 0);
@@ -197,8 +192,6 @@ out:
 		archive_entry_free(ent);
 	if (a)
 		archive_write_free(a);
-	for (size_t i = 0; i < paths.n; i++)
-		free(paths.v[i]);
-	vec_free(&paths);
+	vec_free_all(&paths, free);
 	return rc;
 }

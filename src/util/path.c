@@ -1,5 +1,6 @@
 /*
- * path: path strings, recursive mkdir/rm, whole-file reads, atomic writes.
+ * path: path strings, recursive mkdir/rm, whole-file and symlink reads,
+ * atomic writes.
  */
 #include "util/path.h"
 #include "util/xalloc.h"
@@ -194,6 +195,99 @@ path_read(const char *p, struct strbuf *sb, struct kerr *e)
 	if (strbuf_read_file(sb, p) < 0)
 		return kerr_errno(e, "%s", p);
 	return 0;
+}
+
+char *
+path_readlink(const char *p, struct kerr *e)
+{
+	size_t cap = 256;
+	char *buf = xmalloc(cap);
+
+	for (;;) {
+		ssize_t n = readlink(p, buf, cap);
+		if (n < 0) {
+			int saved = errno;
+			kerr_errno(e, "%s", p);
+			free(buf);
+			errno = saved;
+			return NULL;
+		}
+		if ((size_t)n < cap) {
+			buf[n] = '\0';
+			return buf;
+		}
+		cap *= 2;
+		buf = xrealloc(buf, cap);
+	}
+}
+
+char *
+path_resolve_in(const char *root, const char *rel)
+{
+	struct strbuf cur = STRBUF_INIT, todo = STRBUF_INIT;
+	int links = 0;
+	char *res = NULL;
+
+	strbuf_addstr(&todo, rel);
+	while (todo.len) {
+		char *p = todo.buf, *slash;
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		slash = strchr(p, '/');
+		char *comp = xstrndup(p, slash ? (size_t)(slash - p) : strlen(p));
+		char *rest = xstrdup(slash ? slash : "");
+		strbuf_reset(&todo);
+		strbuf_addstr(&todo, rest);
+		free(rest);
+		if (strcmp(comp, ".") == 0) {
+			free(comp);
+			continue;
+		}
+		if (strcmp(comp, "..") == 0) {
+			char *s = strrchr(cur.buf, '/');
+			strbuf_setlen(&cur, s ? (size_t)(s - cur.buf) : 0);
+			free(comp);
+			continue;
+		}
+		char *host = xasprintf("%s%s/%s", root, cur.buf, comp);
+		struct stat st;
+		if (lstat(host, &st) < 0) {
+			free(host);
+			free(comp);
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char *target = path_readlink(host, NULL);
+			free(host);
+			free(comp);
+			if (target == NULL || ++links > 40) {
+				free(target);
+				goto out;
+			}
+			struct strbuf nt = STRBUF_INIT;
+			strbuf_addstr(&nt, target);
+			strbuf_addch(&nt, '/');
+			strbuf_addstr(&nt, todo.buf);
+			strbuf_reset(&todo);
+			strbuf_addstr(&todo, nt.buf);
+			strbuf_release(&nt);
+			if (target[0] == '/')
+				strbuf_reset(&cur);
+			free(target);
+			continue;
+		}
+		free(host);
+		strbuf_addch(&cur, '/');
+		strbuf_addstr(&cur, comp);
+		free(comp);
+	}
+	res = xasprintf("%s%s", root, cur.buf);
+out:
+	strbuf_release(&cur);
+	strbuf_release(&todo);
+	return res;
 }
 
 int

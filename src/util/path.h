@@ -44,6 +44,21 @@ int path_rm_rf(const char *p, struct kerr *e);
 int path_read(const char *p, struct strbuf *sb, struct kerr *e);
 
 /*
+ * The target of symlink p, whole (no length limit), caller frees; NULL
+ * with e set ("PATH: strerror"; e may be NULL) and errno kept when p
+ * cannot be read as a link.
+ */
+char *path_readlink(const char *p, struct kerr *e);
+
+/*
+ * Resolve rel (a path inside root, "/" = root) as if root were "/":
+ * symlinks are followed (absolute ones against root, at most 40), ".."
+ * never climbs above root.  The host path of the final file (caller
+ * frees), or NULL when a component is missing or a link cannot be read.
+ */
+char *path_resolve_in(const char *root, const char *rel);
+
+/*
  * Atomic write: data goes to "PATH.tmp.PID", is fsynced, renamed over
  * PATH, and the directory is fsynced.  Readers see the old or the new file,
  * never a part.  0 or -1 (the temporary is removed on failure).

@@ -5,6 +5,7 @@
  *	vec_push(&ports, p);
  *	for (size_t i = 0; i < ports.n; i++) use(ports.v[i]);
  *	vec_free(&ports);     (frees the array, not the elements)
+ *	vec_free_all(&names, free);   (calls free(names.v[i]) on each, then vec_free)
  *
  * Calls: xalloc.
  */
@@ -37,6 +38,13 @@
 	free((vp)->v);							\
 	(vp)->v = NULL;							\
 	(vp)->n = (vp)->cap = 0;					\
+} while (0)
+
+/* Call freefn on every element (an owned pointer), then vec_free. */
+#define vec_free_all(vp, freefn) do {					\
+	for (size_t vec_i_ = 0; vec_i_ < (vp)->n; vec_i_++)		\
+		freefn((vp)->v[vec_i_]);				\
+	vec_free(vp);							\
 } while (0)
 
 #endif

@@ -299,9 +299,7 @@ vm_find_kernel(const char *root)
 		qsort(names.v, names.n, sizeof(char *), cmp_ver);
 		best = path_join(boot, names.v[names.n - 1]);
 	}
-	for (size_t i = 0; i < names.n; i++)
-		free(names.v[i]);
-	vec_free(&names);
+	vec_free_all(&names, free);
 	free(boot);
 	return best;
 }

@@ -1,5 +1,6 @@
 /*
- * test_fetch: distinfo parsing (and its FILE:LINE errors), fetching over
+ * test_fetch: lookups in the port model's parsed distinfo (and its
+ * FILE:LINE errors), fetching over
  * sites in order from a server the test starts on 127.0.0.1 (override
  * first, a dead site skipped, a wrong-size copy skipped), DIST_SUBDIR,
  * checksum mismatch naming both sums and removing only the bad file,
@@ -119,43 +120,69 @@ teardown(void **state)
 	return path_rm_rf(tmpdir, &e);
 }
 
+/* fetch looks entries up in the port model's parsed distinfo. */
 static void
-test_distinfo_parse(void **state)
+test_distinfo_lookup(void **state)
 {
-	struct distinfo d;
-	struct kerr e;
-	const struct distinfo_entry *de;
-
-	distinfo_init(&d);
-	assert_int_equal(distinfo_parse(&d, "distinfo",
+	static const char text[] =
 	    "TIMESTAMP = 1788098666\n"
 	    "MD5 (old.tar.gz) = d41d8cd98f00b204e9800998ecf8427e\n"
 	    "SHA256 (rust/crates/aho-corasick-1.1.4.crate) = "
-	    "DDD31A130427C27518DF266943A5308ED92D4B226CC639F5A8F1002816174301\n"
-	    "SIZE (rust/crates/aho-corasick-1.1.4.crate) = 184015\n", &e), 0);
-	assert_int_equal(d.timestamp, 1788098666);
-	de = distinfo_find(&d, "rust/crates/aho-corasick-1.1.4.crate");
+	    "ddd31a130427c27518df266943a5308ed92d4b226cc639f5a8f1002816174301\n"
+	    "SIZE (rust/crates/aho-corasick-1.1.4.crate) = 184015\n"
+	    "SIZE (nosum.tar.gz) = 7\n";
+	port_distinfo d = VEC_INIT;
+	struct kerr e;
+	const struct port_distinfo_entry *de;
+	const char *bad;
+	char *names[] = { "aho-corasick-1.1.4.crate", "nosum.tar.gz", NULL };
+	struct fetch_ctx c = { .distdir = tmpdir, .dist_subdir = "rust/crates" };
+
+	(void)state;
+	assert_int_equal(port_distinfo_parse(text, sizeof(text) - 1, "distinfo",
+	    &d, &e), 0);
+	de = port_distinfo_find(&d, "rust/crates/aho-corasick-1.1.4.crate");
 	assert_non_null(de);
 	assert_string_equal(de->sha256,
 	    "ddd31a130427c27518df266943a5308ed92d4b226cc639f5a8f1002816174301");
-	assert_true(de->has_size && de->size == 184015);
-	assert_null(distinfo_find(&d, "missing"));
-	distinfo_free(&d);
+	assert_int_equal(de->size, 184015);
+	assert_null(port_distinfo_find(&d, "old.tar.gz"));
+	assert_null(port_distinfo_find(&d, "missing"));
 
-	distinfo_init(&d);
-	assert_int_equal(distinfo_parse(&d, "x/distinfo",
-	    "TIMESTAMP = 1\nSHA256 (a) = zz\n", &e), -1);
-	assert_string_equal(e.msg, "x/distinfo:2: SHA256 of a is not 64 hex digits");
-	assert_int_equal(distinfo_parse(&d, "x/distinfo", "garbage here\n", &e), -1);
-	assert_string_equal(e.msg, "x/distinfo:1: expected 'ALG (FILE) = VALUE'");
-	distinfo_free(&d);
+	/* A listed file without SHA256 cannot be fetched or checked. */
+	c.dist_subdir = NULL;
+	c.distinfo = &d;
+	assert_int_equal(fetch_distfile(&c, names[1], names + 2, &e), -1);
+	assert_string_equal(e.msg, "nosum.tar.gz is not in distinfo: either "
+	    "distinfo is out of date or the file name is misspelled");
+	assert_int_equal(fetch_checksum(&c, names[1], &e), -1);
+	assert_string_equal(e.msg,
+	    "nosum.tar.gz: no SHA256 checksum recorded in distinfo");
+	port_distinfo_free(&d);
+
+	/* Errors name FILE:LINE and what is wrong. */
+	bad = "TIMESTAMP = 1\nSHA256 (a) = zz\n";
+	assert_int_equal(port_distinfo_parse(bad, strlen(bad), "x/distinfo", &d,
+	    &e), -1);
+	assert_string_equal(e.msg,
+	    "x/distinfo:2: SHA256 of a is not 64 lower-case hex digits");
+	bad = "garbage here\n";
+	assert_int_equal(port_distinfo_parse(bad, strlen(bad), "x/distinfo", &d,
+	    &e), -1);
+	assert_string_equal(e.msg, "x/distinfo:1: malformed distinfo line "
+	    "(expected 'ALG (file) = value')");
+	bad = "TIMESTAMP = soon\n";
+	assert_int_equal(port_distinfo_parse(bad, strlen(bad), "x/distinfo", &d,
+	    &e), -1);
+	assert_string_equal(e.msg, "x/distinfo:1: malformed TIMESTAMP line");
+	port_distinfo_free(&d);
 }
 
 static void
 test_fetch_and_checksum(void **state)
 {
 	struct kerr e;
-	struct distinfo d;
+	port_distinfo d = VEC_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	char *cache = xasprintf("%s/cache", tmpdir);
 	char *dinfo = xasprintf("%s/distinfo", tmpdir);
@@ -190,8 +217,9 @@ test_fetch_and_checksum(void **state)
 	assert_string_equal(sb.buf, want);
 
 	/* With distinfo: the wrong-size copy on site a is skipped. */
-	distinfo_init(&d);
-	assert_int_equal(distinfo_read(&d, dinfo, &e), 0);
+	strbuf_reset(&sb);
+	assert_int_equal(path_read(dinfo, &sb, &e), 0);
+	assert_int_equal(port_distinfo_parse(sb.buf, sb.len, dinfo, &d, &e), 0);
 	c.distinfo = &d;
 	char *local = fetch_local_path(&c, names[0]);
 	unlink(local);
@@ -224,7 +252,7 @@ test_fetch_and_checksum(void **state)
 	assert_false(path_exists(local));
 	assert_true(path_exists(other));
 
-	distinfo_free(&d);
+	port_distinfo_free(&d);
 	strbuf_release(&sb);
 	free(ov);
 	free(local);
@@ -269,7 +297,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_distinfo_parse),
+		cmocka_unit_test(test_distinfo_lookup),
 		cmocka_unit_test(test_fetch_and_checksum),
 		cmocka_unit_test(test_cargo_crates),
 	};
