@@ -83,6 +83,30 @@ fail(struct bstate *b, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * A failed QA check (testport's checks): fails the build, or with
+ * qa_nonfatal (-k) is logged and counted as a warning; returns -1 or 0.
+ */
+static int
+qa_fail(struct bstate *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+qa_fail(struct bstate *b, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!b->c->qa_nonfatal)
+		return fail(b, "%s", msg);
+	buildlog_printf(b->log, "=> QA warning (-k, not fatal): %s\n", msg);
+	if (b->r->qa_warnings++ == 0)
+		snprintf(b->r->qa_msg, sizeof(b->r->qa_msg), "%.500s", msg);
+	return 0;
+}
+
 /* Expand a make string in the port's context; NULL (and failure) on error. */
 static char *
 expand(struct bstate *b, const char *s)
@@ -864,7 +888,7 @@ check_plist(struct bstate *b, const char *hoststage)
 			orphans++;
 		}
 	if (rc == 0 && orphans > 0 && b->c->test_mode)
-		rc = fail(b, "check-plist: %zu staged file%s in no plist (see the log)",
+		rc = qa_fail(b, "check-plist: %zu staged file%s in no plist (see the log)",
 		    orphans, orphans == 1 ? "" : "s");
 	else if (rc == 0)
 		buildlog_printf(b->log, "=> check-plist: %s\n", orphans ? "orphans only "
@@ -1071,7 +1095,7 @@ qa_install_delete(struct bstate *b)
 			}
 	}
 	if (todo.n > 0) {
-		fail(b, "install check: dependency %s: %s", todo.v[0], e.msg);
+		rc = qa_fail(b, "install check: dependency %s: %s", todo.v[0], e.msg);
 		goto out;
 	}
 	walk_root(root, "", &before);
@@ -1089,7 +1113,7 @@ qa_install_delete(struct bstate *b)
 			}
 	}
 	if (todo.n > 0) {
-		fail(b, "install check: %s: %s", strrchr(todo.v[0], '/') + 1, e.msg);
+		rc = qa_fail(b, "install check: %s: %s", strrchr(todo.v[0], '/') + 1, e.msg);
 		goto out;
 	}
 	{
@@ -1099,7 +1123,7 @@ qa_install_delete(struct bstate *b)
 		int r = client_delete(&c, del.v, del.n, &e);
 		vec_free(&del);
 		if (r < 0) {
-			fail(b, "deinstall check: %s", e.msg);
+			rc = qa_fail(b, "deinstall check: %s", e.msg);
 			goto out;
 		}
 	}
@@ -1114,7 +1138,7 @@ qa_install_delete(struct bstate *b)
 	for (size_t i = 0; i < left.n; i++)
 		buildlog_printf(b->log, "=> left behind after delete: /%s\n", left.v[i]);
 	if (left.n > 0) {
-		fail(b, "install/deinstall check: %zu path%s left behind (see the log)",
+		rc = qa_fail(b, "install/deinstall check: %zu path%s left behind (see the log)",
 		    left.n, left.n == 1 ? "" : "s");
 		goto out;
 	}

@@ -43,6 +43,7 @@ struct build_ctx {
 	unsigned timeout_ms;	/* MAX_EXECUTION_TIME per phase */
 	unsigned nohang_ms;	/* NOHANG_TIME */
 	bool test_mode;		/* -t / testport: test phase, strict plist */
+	bool qa_nonfatal;	/* -k: QA check failures are warnings */
 };
 
 struct build_req {
@@ -67,6 +68,8 @@ struct build_result {
 	char msg[1024];		/* why, one line */
 	uint64_t peak_memory;	/* bytes, 0 unknown */
 	double elapsed;		/* seconds */
+	unsigned qa_warnings;	/* QA failures let through by qa_nonfatal */
+	char qa_msg[512];	/* the first of them, one line */
 	build_strv packages;	/* .pkg files written (owned) */
 };
 

@@ -610,6 +610,7 @@ child_build(struct bulk *b, size_t i, int slot, int fd)
 	bc.timeout_ms = (unsigned)(conf_get_int(b->c, "MAX_EXECUTION_TIME", 86400) * 1000);
 	bc.nohang_ms = (unsigned)(conf_get_int(b->c, "NOHANG_TIME", 7200) * 1000);
 	bc.test_mode = (b->o->test || b->o->testport) && it->listed;
+	bc.qa_nonfatal = bc.test_mode && b->o->keep_going;
 	logfile = xasprintf("%s/logs/%s.log", b->logdir, it->node->pkgname);
 	work = xasprintf("%s/%02d", b->workbase, slot + 1);
 	header = xasprintf("=> build key %s\n=> reason: %s\n", it->key,
@@ -632,9 +633,10 @@ child_build(struct bulk *b, size_t i, int slot, int fd)
 		snprintf(res.phase, sizeof(res.phase), "package");
 		snprintf(res.msg, sizeof(res.msg), "%.1000s", e.msg);
 	}
+	/* On success the message is the first QA warning (-k), if any. */
 	child_say(fd, "result %s %s %llu %.3f %s", res.ok ? "ok" : "fail",
 	    res.ok ? "-" : res.phase, (unsigned long long)res.peak_memory,
-	    res.elapsed, res.ok ? "" : res.msg);
+	    res.elapsed, res.ok ? res.qa_msg : res.msg);
 	_exit(res.ok ? 0 : 1);
 }
 
@@ -735,6 +737,8 @@ finish(struct bulk *b, struct item *it, int wstatus)
 		strbuf_rtrim(&ev);
 		if (!ok)
 			strbuf_addf(&ev, ": %s", msg);
+		else if (msg[0])
+			strbuf_addf(&ev, " with QA warnings (-k): %s", msg);
 		say(b, "%s", ev.buf);
 		strbuf_release(&ev);
 	}

@@ -38,4 +38,17 @@ log=$TMP/basefs/data/logs/bulk/main-t/latest/logs/sloppy-1.0.log
 like "$(cat "$log")" 'in the stage but in no plist: /usr/local/bin/stray' "the orphan is named"
 fails 1 "testport refuses it" "$KILN" testport -j main -p t devel/sloppy
 like "$(cat "$TMP/out")" 'failed devel/sloppy .* in phase check-plist' "fails in check-plist"
+
+# bulk -t: the QA failure fails the listed port; with -k it is reported but
+# the port counts as built and its package is published.
+fails 1 "bulk -t fails the sloppy port" kbulk -t -C devel/sloppy
+like "$(cat "$TMP/out")" 'failed devel/sloppy .* in phase check-plist' "-t without -k: fails in check-plist"
+ok "bulk -t -k lets the QA failure through" kbulk -t -k -C devel/sloppy
+like "$(cat "$TMP/out")" 'built devel/sloppy.* with QA warnings \(-k\): check-plist: 1 staged file in no plist' "the QA warning is reported"
+like "$(cat "$TMP/out")" 'built 1, failed 0' "the port counts as built"
+log=$TMP/basefs/data/logs/bulk/main-t/latest/logs/sloppy-1.0.log
+like "$(cat "$log")" 'QA warning \(-k, not fatal\)' "the log says the QA failure was let through"
+ok "its package is published" ls "$TMP/basefs/data/packages/main-t/.latest/All/sloppy-1.0.pkg"
+ok "testport -k too" "$KILN" testport -k -j main -p t devel/sloppy
+like "$(cat "$TMP/out")" 'built devel/sloppy.* with QA warnings' "testport -k reports the warning"
 done_testing
