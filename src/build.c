@@ -1160,6 +1160,71 @@ out:
 	return rc;
 }
 
+/* ---- QA: files left outside the stage --------------------------------- */
+
+#define QA_MARKER "/tmp/.kiln-qa-marker"
+#define QA_LIST ".kiln-outside"
+
+/* Note the time the build starts in this sandbox (before extract). */
+static int
+qa_outside_mark(struct bstate *b)
+{
+	return run_line(b, ": > " QA_MARKER, MK_CMD_SILENT, "/");
+}
+
+/*
+ * List what the build created or changed in the sandbox's root since the
+ * marker: the root's layers are overlays whose writes land in the
+ * sandbox's upper layer, so any path with a newer ctime was written by the
+ * build (a copy-up or a new file; ctime cannot be set back).  Excluded:
+ * WRKDIR (and STAGEDIR in it), /tmp, /var/tmp, /proc, /sys, /dev, the
+ * read-only ports tree and /distfiles.  Directories are reported only when
+ * empty (a new file reports itself; its parent's ctime changes with it).
+ * Removed files are not detected.
+ */
+static int
+qa_outside_check(struct bstate *b)
+{
+	char *line = xasprintf("find / \\( -path /tmp -o -path /var/tmp -o "
+	    "-path /proc -o -path /sys -o -path /dev -o -path /distfiles -o "
+	    "-path '%s' -o -path '%s' \\) -prune -o "
+	    "-cnewer " QA_MARKER " \\( ! -type d -o -empty \\) -print "
+	    "> '%s/" QA_LIST "'", b->wrkdir, b->req->portsdir, b->wrkdir);
+	char *host = xasprintf("%s/" QA_LIST, b->hostwork);
+	struct strbuf sb = STRBUF_INIT;
+	struct kerr e;
+	size_t n = 0;
+	int rc = -1;
+
+	if (run_line(b, line, MK_CMD_SILENT | MK_CMD_IGNORE, "/") < 0)
+		goto out;
+	if (path_read(host, &sb, &e) < 0) {
+		rc = fail(b, "files outside the stage: %s", e.msg);
+		goto out;
+	}
+	for (char *p = sb.buf, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+		if ((nl = strchr(p, '\n')) != NULL)
+			*nl = '\0';
+		if (*p == '\0' || strcmp(p, "/") == 0)
+			continue;
+		buildlog_printf(b->log, "=> left outside the stage: %s\n", p);
+		n++;
+	}
+	if (n > 0)
+		rc = qa_fail(b, "%zu file%s left outside the stage (see the log)",
+		    n, n == 1 ? "" : "s");
+	else {
+		buildlog_printf(b->log, "=> no files left outside the stage\n");
+		rc = 0;
+	}
+out:
+	(void)unlink(host);
+	strbuf_release(&sb);
+	free(host);
+	free(line);
+	return rc;
+}
+
 /* ---- sandbox and environment ------------------------------------------- */
 
 static int
@@ -1396,6 +1461,8 @@ build_port(const struct build_ctx *c, const struct build_req *req,
 		fail(&b, "%s", e->msg);
 		goto done;
 	}
+	if (c->test_mode && qa_outside_mark(&b) < 0)
+		goto done;
 	relay_phase(&b, "extract");
 	if (run_family(&b, b.sb, "extract", do_extract) < 0)
 		goto done;
@@ -1447,6 +1514,8 @@ build_port(const struct build_ctx *c, const struct build_req *req,
 			goto done;
 	}
 	relay_phase(&b, "check-plist");
+	if (c->test_mode && qa_outside_check(&b) < 0)
+		goto done;
 	if (check_plist(&b, hoststage) < 0)
 		goto done;
 	relay_phase(&b, "package");
