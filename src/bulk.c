@@ -1111,6 +1111,18 @@ bulk_run(const struct conf *c, const struct bulk_opts *o,
 			status_set_log(&b.st, it->st, ln);
 			free(ln);
 		}
+		/* IGNORE / BROKEN (after options): not built; dependents skip. */
+		if (it->node->ignore && !(o->try_broken &&
+		    strncmp(it->node->ignore, "BROKEN:", 7) == 0)) {
+			struct strbuf ev = STRBUF_INIT;
+			sched_mark_ignored(&b.s, it->job);
+			status_set(&b.st, it->st, ST_IGNORED, NULL, it->node->ignore, -1,
+			    now_s());
+			status_event_line(&b.st, it->st, now_s(), &ev);
+			strbuf_rtrim(&ev);
+			say(&b, "%s", ev.buf);
+			strbuf_release(&ev);
+		}
 	}
 	for (size_t i = 0; i < b.items.n; i++) {
 		struct item *it = &b.items.v[i];
