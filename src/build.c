@@ -31,6 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sched.h>
+#include <sys/mount.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +57,7 @@ struct bstate {
 	char *wrkdir;		/* WRKDIR inside */
 	char **env;		/* the phases' environment (owned) */
 	const char *phase;
+	bool tmpfs;		/* hostwork is a tmpfs (wrk_tmpfs) */
 };
 
 void
@@ -1310,6 +1315,33 @@ jail_tool_overrides(struct bstate *b)
 	}
 }
 
+/* USE_TMPFS: a tmpfs at work/ in a private mount namespace (see build.h). */
+static int
+wrk_tmpfs(struct bstate *b, struct kerr *e)
+{
+#ifdef __linux__
+	char opts[64];
+
+	if (unshare(CLONE_NEWNS) < 0)
+		return kerr_errno(e, "USE_TMPFS: unshare(CLONE_NEWNS)");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return kerr_errno(e, "USE_TMPFS: making / private");
+	if (b->c->wrk_tmpfs_size)
+		snprintf(opts, sizeof(opts), "mode=0755,size=%llu",
+		    (unsigned long long)b->c->wrk_tmpfs_size);
+	else
+		snprintf(opts, sizeof(opts), "mode=0755");
+	if (mount("tmpfs", b->hostwork, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+		return kerr_errno(e, "USE_TMPFS: tmpfs on %s", b->hostwork);
+	buildlog_printf(b->log, "=> WRKDIR on tmpfs (%s)\n", opts);
+	b->tmpfs = true;
+	return 0;
+#else
+	(void)b;
+	return kerr_set(e, "USE_TMPFS: not written for this system");
+#endif
+}
+
 static int
 setup(struct bstate *b, struct kerr *e)
 {
@@ -1323,6 +1355,8 @@ setup(struct bstate *b, struct kerr *e)
 	b->hostdeps = path_join(b->req->workroot, "deps");
 	if (path_mkdir_p(b->hostwork, 0755, e) < 0 ||
 	    path_mkdir_p(b->hostdeps, 0755, e) < 0)
+		return -1;
+	if (b->c->wrk_tmpfs && wrk_tmpfs(b, e) < 0)
 		return -1;
 	mk_set(b->p->mk, "WRKDIRPREFIX", "/wrkdirs", true);
 	mk_set(b->p->mk, "DISTDIR", "/distfiles", true);
@@ -1544,6 +1578,10 @@ done:
 		snprintf(footer, sizeof(footer), "=> build ended: failed in phase %s after %.1f s: %.1200s\n",
 		    r->phase, r->elapsed, r->msg);
 	buildlog_close(b.log, footer, e);
+#ifdef __linux__
+	if (b.tmpfs)
+		(void)umount2(b.hostwork, MNT_DETACH);
+#endif
 	if (b.env)
 		xfree_strv(b.env);
 	free(b.wrkdir);

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -611,6 +612,23 @@ child_build(struct bulk *b, size_t i, int slot, int fd)
 	bc.nohang_ms = (unsigned)(conf_get_int(b->c, "NOHANG_TIME", 7200) * 1000);
 	bc.test_mode = (b->o->test || b->o->testport) && it->listed;
 	bc.qa_nonfatal = bc.test_mode && b->o->keep_going;
+	{
+		/* USE_TMPFS: yes, wrkdir or all put WRKDIR on tmpfs (see build.h). */
+		mk_words w = VEC_INIT;
+		const char *ut = conf_get(b->c, "USE_TMPFS");
+		const char *tl = conf_get(b->c, "TMPFS_LIMIT");
+		mk_split_words(ut ? ut : "", &w);
+		for (size_t k = 0; k < w.n; k++)
+			if (!strcasecmp(w.v[k], "yes") || !strcasecmp(w.v[k], "wrkdir") ||
+			    !strcasecmp(w.v[k], "all"))
+				bc.wrk_tmpfs = true;
+		mk_words_free(&w);
+		if (bc.wrk_tmpfs && tl && *tl &&
+		    conf_parse_size(tl, 1ULL << 30, &bc.wrk_tmpfs_size) < 0) {
+			child_say(fd, "result fail setup 0 0 TMPFS_LIMIT=%s: not a size", tl);
+			_exit(1);
+		}
+	}
 	logfile = xasprintf("%s/logs/%s.log", b->logdir, it->node->pkgname);
 	work = xasprintf("%s/%02d", b->workbase, slot + 1);
 	header = xasprintf("=> build key %s\n=> reason: %s\n", it->key,
