@@ -324,7 +324,7 @@ cache_read(const struct graph *g, centries *out)
 	    strcmp(line + strlen(GRAPH_CACHE_VERSION) + 1, eh) != 0)
 		goto out;
 	for (line = nl + 1; *line; line = nl + 1) {
-		char *f[7];
+		char *f[8];
 		int nf = 0;
 		if ((nl = strchr(line, '\n')) == NULL)
 			break;
