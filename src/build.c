@@ -31,6 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sched.h>
+#include <sys/mount.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +57,7 @@ struct bstate {
 	char *wrkdir;		/* WRKDIR inside */
 	char **env;		/* the phases' environment (owned) */
 	const char *phase;
+	bool tmpfs;		/* hostwork is a tmpfs (wrk_tmpfs) */
 };
 
 void
@@ -79,6 +84,30 @@ fail(struct bstate *b, const char *fmt, ...)
 		buildlog_printf(b->log, "=> %s\n", b->r->msg);
 	}
 	return -1;
+}
+
+/*
+ * A failed QA check (testport's checks): fails the build, or with
+ * qa_nonfatal (-k) is logged and counted as a warning; returns -1 or 0.
+ */
+static int
+qa_fail(struct bstate *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+qa_fail(struct bstate *b, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!b->c->qa_nonfatal)
+		return fail(b, "%s", msg);
+	buildlog_printf(b->log, "=> QA warning (-k, not fatal): %s\n", msg);
+	if (b->r->qa_warnings++ == 0)
+		snprintf(b->r->qa_msg, sizeof(b->r->qa_msg), "%.500s", msg);
+	return 0;
 }
 
 /* Expand a make string in the port's context; NULL (and failure) on error. */
@@ -855,7 +884,7 @@ check_plist(struct bstate *b, const char *hoststage)
 			orphans++;
 		}
 	if (rc == 0 && orphans > 0 && b->c->test_mode)
-		rc = fail(b, "check-plist: %zu staged file%s in no plist (see the log)",
+		rc = qa_fail(b, "check-plist: %zu staged file%s in no plist (see the log)",
 		    orphans, orphans == 1 ? "" : "s");
 	else if (rc == 0)
 		buildlog_printf(b->log, "=> check-plist: %s\n", orphans ? "orphans only "
@@ -1060,7 +1089,7 @@ qa_install_delete(struct bstate *b)
 			}
 	}
 	if (todo.n > 0) {
-		fail(b, "install check: dependency %s: %s", todo.v[0], e.msg);
+		rc = qa_fail(b, "install check: dependency %s: %s", todo.v[0], e.msg);
 		goto out;
 	}
 	walk_root(root, "", &before);
@@ -1078,7 +1107,7 @@ qa_install_delete(struct bstate *b)
 			}
 	}
 	if (todo.n > 0) {
-		fail(b, "install check: %s: %s", strrchr(todo.v[0], '/') + 1, e.msg);
+		rc = qa_fail(b, "install check: %s: %s", strrchr(todo.v[0], '/') + 1, e.msg);
 		goto out;
 	}
 	{
@@ -1088,7 +1117,7 @@ qa_install_delete(struct bstate *b)
 		int r = client_delete(&c, del.v, del.n, &e);
 		vec_free(&del);
 		if (r < 0) {
-			fail(b, "deinstall check: %s", e.msg);
+			rc = qa_fail(b, "deinstall check: %s", e.msg);
 			goto out;
 		}
 	}
@@ -1103,7 +1132,7 @@ qa_install_delete(struct bstate *b)
 	for (size_t i = 0; i < left.n; i++)
 		buildlog_printf(b->log, "=> left behind after delete: /%s\n", left.v[i]);
 	if (left.n > 0) {
-		fail(b, "install/deinstall check: %zu path%s left behind (see the log)",
+		rc = qa_fail(b, "install/deinstall check: %zu path%s left behind (see the log)",
 		    left.n, left.n == 1 ? "" : "s");
 		goto out;
 	}
@@ -1122,6 +1151,71 @@ out:
 	vec_free(&todo);
 	free(root);
 	free(repos);
+	return rc;
+}
+
+/* ---- QA: files left outside the stage --------------------------------- */
+
+#define QA_MARKER "/tmp/.kiln-qa-marker"
+#define QA_LIST ".kiln-outside"
+
+/* Note the time the build starts in this sandbox (before extract). */
+static int
+qa_outside_mark(struct bstate *b)
+{
+	return run_line(b, ": > " QA_MARKER, MK_CMD_SILENT, "/");
+}
+
+/*
+ * List what the build created or changed in the sandbox's root since the
+ * marker: the root's layers are overlays whose writes land in the
+ * sandbox's upper layer, so any path with a newer ctime was written by the
+ * build (a copy-up or a new file; ctime cannot be set back).  Excluded:
+ * WRKDIR (and STAGEDIR in it), /tmp, /var/tmp, /proc, /sys, /dev, the
+ * read-only ports tree and /distfiles.  Directories are reported only when
+ * empty (a new file reports itself; its parent's ctime changes with it).
+ * Removed files are not detected.
+ */
+static int
+qa_outside_check(struct bstate *b)
+{
+	char *line = xasprintf("find / \\( -path /tmp -o -path /var/tmp -o "
+	    "-path /proc -o -path /sys -o -path /dev -o -path /distfiles -o "
+	    "-path '%s' -o -path '%s' \\) -prune -o "
+	    "-cnewer " QA_MARKER " \\( ! -type d -o -empty \\) -print "
+	    "> '%s/" QA_LIST "'", b->wrkdir, b->req->portsdir, b->wrkdir);
+	char *host = xasprintf("%s/" QA_LIST, b->hostwork);
+	struct strbuf sb = STRBUF_INIT;
+	struct kerr e;
+	size_t n = 0;
+	int rc = -1;
+
+	if (run_line(b, line, MK_CMD_SILENT | MK_CMD_IGNORE, "/") < 0)
+		goto out;
+	if (path_read(host, &sb, &e) < 0) {
+		rc = fail(b, "files outside the stage: %s", e.msg);
+		goto out;
+	}
+	for (char *p = sb.buf, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+		if ((nl = strchr(p, '\n')) != NULL)
+			*nl = '\0';
+		if (*p == '\0' || strcmp(p, "/") == 0)
+			continue;
+		buildlog_printf(b->log, "=> left outside the stage: %s\n", p);
+		n++;
+	}
+	if (n > 0)
+		rc = qa_fail(b, "%zu file%s left outside the stage (see the log)",
+		    n, n == 1 ? "" : "s");
+	else {
+		buildlog_printf(b->log, "=> no files left outside the stage\n");
+		rc = 0;
+	}
+out:
+	(void)unlink(host);
+	strbuf_release(&sb);
+	free(host);
+	free(line);
 	return rc;
 }
 
@@ -1210,6 +1304,33 @@ jail_tool_overrides(struct bstate *b)
 	}
 }
 
+/* USE_TMPFS: a tmpfs at work/ in a private mount namespace (see build.h). */
+static int
+wrk_tmpfs(struct bstate *b, struct kerr *e)
+{
+#ifdef __linux__
+	char opts[64];
+
+	if (unshare(CLONE_NEWNS) < 0)
+		return kerr_errno(e, "USE_TMPFS: unshare(CLONE_NEWNS)");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return kerr_errno(e, "USE_TMPFS: making / private");
+	if (b->c->wrk_tmpfs_size)
+		snprintf(opts, sizeof(opts), "mode=0755,size=%llu",
+		    (unsigned long long)b->c->wrk_tmpfs_size);
+	else
+		snprintf(opts, sizeof(opts), "mode=0755");
+	if (mount("tmpfs", b->hostwork, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+		return kerr_errno(e, "USE_TMPFS: tmpfs on %s", b->hostwork);
+	buildlog_printf(b->log, "=> WRKDIR on tmpfs (%s)\n", opts);
+	b->tmpfs = true;
+	return 0;
+#else
+	(void)b;
+	return kerr_set(e, "USE_TMPFS: not written for this system");
+#endif
+}
+
 static int
 setup(struct bstate *b, struct kerr *e)
 {
@@ -1223,6 +1344,8 @@ setup(struct bstate *b, struct kerr *e)
 	b->hostdeps = path_join(b->req->workroot, "deps");
 	if (path_mkdir_p(b->hostwork, 0755, e) < 0 ||
 	    path_mkdir_p(b->hostdeps, 0755, e) < 0)
+		return -1;
+	if (b->c->wrk_tmpfs && wrk_tmpfs(b, e) < 0)
 		return -1;
 	mk_set(b->p->mk, "WRKDIRPREFIX", "/wrkdirs", true);
 	mk_set(b->p->mk, "DISTDIR", "/distfiles", true);
@@ -1361,6 +1484,8 @@ build_port(const struct build_ctx *c, const struct build_req *req,
 		fail(&b, "%s", e->msg);
 		goto done;
 	}
+	if (c->test_mode && qa_outside_mark(&b) < 0)
+		goto done;
 	relay_phase(&b, "extract");
 	if (run_family(&b, b.sb, "extract", do_extract) < 0)
 		goto done;
@@ -1412,6 +1537,8 @@ build_port(const struct build_ctx *c, const struct build_req *req,
 			goto done;
 	}
 	relay_phase(&b, "check-plist");
+	if (c->test_mode && qa_outside_check(&b) < 0)
+		goto done;
 	if (check_plist(&b, hoststage) < 0)
 		goto done;
 	relay_phase(&b, "package");
@@ -1440,6 +1567,10 @@ done:
 		snprintf(footer, sizeof(footer), "=> build ended: failed in phase %s after %.1f s: %.1200s\n",
 		    r->phase, r->elapsed, r->msg);
 	buildlog_close(b.log, footer, e);
+#ifdef __linux__
+	if (b.tmpfs)
+		(void)umount2(b.hostwork, MNT_DETACH);
+#endif
 	if (b.env)
 		xfree_strv(b.env);
 	free(b.wrkdir);

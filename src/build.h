@@ -15,6 +15,7 @@
  *
  * Host-side layout of one build (req->workroot, emptied first):
  *	work/   bind-mounted read-write at WRKDIR = /wrkdirs<portdir>/work
+ *	        (a tmpfs in the build's own mount namespace with wrk_tmpfs)
  *	deps/   the dependency packages extracted: a sandbox layer over "/"
  *	meta/   +MANIFEST, +DESC, +DISPLAY and the plist of each package
  * Inside the sandbox: the ports tree read-only at its host path,
@@ -43,6 +44,17 @@ struct build_ctx {
 	unsigned timeout_ms;	/* MAX_EXECUTION_TIME per phase */
 	unsigned nohang_ms;	/* NOHANG_TIME */
 	bool test_mode;		/* -t / testport: test phase, strict plist */
+	bool qa_nonfatal;	/* -k: QA check failures are warnings */
+	/*
+	 * USE_TMPFS (yes, wrkdir, all): work/ is a tmpfs of wrk_tmpfs_size
+	 * bytes (TMPFS_LIMIT; 0: the kernel's default) instead of a host
+	 * directory.  build_port then moves the calling process into a
+	 * private mount namespace of its own (Linux), so the tmpfs is gone
+	 * when the process exits: call it in a process per build, as bulk
+	 * does.  SAVE_WRKDIR keeps nothing of a tmpfs work dir.
+	 */
+	bool wrk_tmpfs;
+	uint64_t wrk_tmpfs_size;
 };
 
 struct build_req {
@@ -67,6 +79,8 @@ struct build_result {
 	char msg[1024];		/* why, one line */
 	uint64_t peak_memory;	/* bytes, 0 unknown */
 	double elapsed;		/* seconds */
+	unsigned qa_warnings;	/* QA failures let through by qa_nonfatal */
+	char qa_msg[512];	/* the first of them, one line */
 	build_strv packages;	/* .pkg files written (owned) */
 };
 

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -610,6 +611,24 @@ child_build(struct bulk *b, size_t i, int slot, int fd)
 	bc.timeout_ms = (unsigned)(conf_get_int(b->c, "MAX_EXECUTION_TIME", 86400) * 1000);
 	bc.nohang_ms = (unsigned)(conf_get_int(b->c, "NOHANG_TIME", 7200) * 1000);
 	bc.test_mode = (b->o->test || b->o->testport) && it->listed;
+	bc.qa_nonfatal = bc.test_mode && b->o->keep_going;
+	{
+		/* USE_TMPFS: yes, wrkdir or all put WRKDIR on tmpfs (see build.h). */
+		mk_words w = VEC_INIT;
+		const char *ut = conf_get(b->c, "USE_TMPFS");
+		const char *tl = conf_get(b->c, "TMPFS_LIMIT");
+		mk_split_words(ut ? ut : "", &w);
+		for (size_t k = 0; k < w.n; k++)
+			if (!strcasecmp(w.v[k], "yes") || !strcasecmp(w.v[k], "wrkdir") ||
+			    !strcasecmp(w.v[k], "all"))
+				bc.wrk_tmpfs = true;
+		mk_words_free(&w);
+		if (bc.wrk_tmpfs && tl && *tl &&
+		    conf_parse_size(tl, 1ULL << 30, &bc.wrk_tmpfs_size) < 0) {
+			child_say(fd, "result fail setup 0 0 TMPFS_LIMIT=%s: not a size", tl);
+			_exit(1);
+		}
+	}
 	logfile = xasprintf("%s/logs/%s.log", b->logdir, it->node->pkgname);
 	work = xasprintf("%s/%02d", b->workbase, slot + 1);
 	header = xasprintf("=> build key %s\n=> reason: %s\n", it->key,
@@ -632,9 +651,10 @@ child_build(struct bulk *b, size_t i, int slot, int fd)
 		snprintf(res.phase, sizeof(res.phase), "package");
 		snprintf(res.msg, sizeof(res.msg), "%.1000s", e.msg);
 	}
+	/* On success the message is the first QA warning (-k), if any. */
 	child_say(fd, "result %s %s %llu %.3f %s", res.ok ? "ok" : "fail",
 	    res.ok ? "-" : res.phase, (unsigned long long)res.peak_memory,
-	    res.elapsed, res.ok ? "" : res.msg);
+	    res.elapsed, res.ok ? res.qa_msg : res.msg);
 	_exit(res.ok ? 0 : 1);
 }
 
@@ -735,6 +755,8 @@ finish(struct bulk *b, struct item *it, int wstatus)
 		strbuf_rtrim(&ev);
 		if (!ok)
 			strbuf_addf(&ev, ": %s", msg);
+		else if (msg[0])
+			strbuf_addf(&ev, " with QA warnings (-k): %s", msg);
 		say(b, "%s", ev.buf);
 		strbuf_release(&ev);
 	}
@@ -1106,6 +1128,18 @@ bulk_run(const struct conf *c, const struct bulk_opts *o,
 			char *ln = xasprintf("logs/%s.log", it->node->pkgname);
 			status_set_log(&b.st, it->st, ln);
 			free(ln);
+		}
+		/* IGNORE / BROKEN (after options): not built; dependents skip. */
+		if (it->node->ignore && !(o->try_broken &&
+		    strncmp(it->node->ignore, "BROKEN:", 7) == 0)) {
+			struct strbuf ev = STRBUF_INIT;
+			sched_mark_ignored(&b.s, it->job);
+			status_set(&b.st, it->st, ST_IGNORED, NULL, it->node->ignore, -1,
+			    now_s());
+			status_event_line(&b.st, it->st, now_s(), &ev);
+			strbuf_rtrim(&ev);
+			say(&b, "%s", ev.buf);
+			strbuf_release(&ev);
 		}
 	}
 	for (size_t i = 0; i < b.items.n; i++) {

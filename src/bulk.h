@@ -28,6 +28,10 @@
  * "Makefile changed" (per file: changed, added, removed), "options
  * changed", "dependency devel/foo changed", "dependencies changed",
  * "forced (-c)", "forced (-C)", "testport".
+ *
+ * A port to rebuild with IGNORE or BROKEN set (after options; graph_node
+ * ignore) is not built: its state is "ignored" with the reason as cause,
+ * and its dependents are skipped naming it.  -T builds BROKEN ones.
  */
 #ifndef KILN_BULK_H
 #define KILN_BULK_H
@@ -49,6 +53,7 @@ struct bulk_opts {
 	bool clean_listed;		/* -C */
 	bool test;			/* -t: testport's checks on the listed ports */
 	bool keep_going;		/* -k: test failures are not fatal */
+	bool try_broken;		/* -T: build BROKEN ports anyway */
 	bool all;			/* -a */
 	bool testport;			/* kiln testport: always rebuild the listed */
 	char *const *origins;		/* listed origins (borrowed) */

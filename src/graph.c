@@ -22,7 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define GRAPH_CACHE_VERSION "kiln-graph 2"
+#define GRAPH_CACHE_VERSION "kiln-graph 3"
 
 static uint32_t
 hash_str(const char *s)
@@ -69,6 +69,7 @@ graph_free(struct graph *g)
 		free(n->origin);
 		free(n->pkgname);
 		free(n->error);
+		free(n->ignore);
 		free(n->flavor);
 		free(n);
 	}
@@ -273,7 +274,7 @@ port_sig(const struct graph *g, const char *origin, char hex[SHA256_HEX_LEN + 1]
 /* ---- the cache ---- */
 
 struct centry {
-	char *origin, *sig, *hash, *pkgname, *error, *flavor;
+	char *origin, *sig, *hash, *pkgname, *error, *flavor, *ignore;
 	char *deps;	/* the D lines, raw */
 };
 typedef VEC(struct centry) centries;
@@ -323,7 +324,7 @@ cache_read(const struct graph *g, centries *out)
 	    strcmp(line + strlen(GRAPH_CACHE_VERSION) + 1, eh) != 0)
 		goto out;
 	for (line = nl + 1; *line; line = nl + 1) {
-		char *f[7];
+		char *f[8];
 		int nf = 0;
 		if ((nl = strchr(line, '\n')) == NULL)
 			break;
@@ -339,17 +340,18 @@ cache_read(const struct graph *g, centries *out)
 		}
 		if (line[0] != 'P')
 			continue;
-		for (char *c = line; nf < 7; ) {
+		for (char *c = line; nf < 8; ) {
 			f[nf++] = c;
 			c = strchr(c, '\t');
 			if (c == NULL)
 				break;
 			*c++ = '\0';
 		}
-		if (nf != 7)
+		if (nf != 8)
 			continue;
 		vec_push(out, ((struct centry){ xstrdup(f[1]), xstrdup(f[2]),
-		    xstrdup(f[3]), xstrdup(f[4]), xstrdup(f[6]), xstrdup(f[5]), NULL }));
+		    xstrdup(f[3]), xstrdup(f[4]), xstrdup(f[6]), xstrdup(f[5]),
+		    xstrdup(f[7]), NULL }));
 		cur = &out->v[out->n - 1];
 	}
 out:
@@ -365,6 +367,7 @@ centries_free(centries *c)
 		free(c->v[i].origin); free(c->v[i].sig); free(c->v[i].hash);
 		free(c->v[i].pkgname); free(c->v[i].error); free(c->v[i].deps);
 		free(c->v[i].flavor);
+		free(c->v[i].ignore);
 	}
 	vec_free(c);
 }
@@ -401,6 +404,11 @@ cache_write(const struct graph *g, struct kerr *e)
 			oneline(&sb, n->error);
 		else
 			strbuf_addch(&sb, '-');
+		strbuf_addch(&sb, '\t');
+		if (n->ignore && n->ignore[0])
+			oneline(&sb, n->ignore);
+		else
+			strbuf_addch(&sb, '-');
 		strbuf_addch(&sb, '\n');
 		for (size_t k = 0; k < n->deps.n; k++) {
 			const struct graph_edge *d = &n->deps.v[k];
@@ -417,6 +425,26 @@ cache_write(const struct graph *g, struct kerr *e)
 }
 
 /* ---- evaluation ---- */
+
+/* "IGNORE: why" / "BROKEN: why" from the port's final values, or NULL. */
+static char *
+ignore_reason(struct port *p)
+{
+	static const char *const vars[] = { "IGNORE", "BROKEN" };
+	char *r = NULL;
+
+	for (size_t i = 0; i < 2 && r == NULL; i++) {
+		struct strbuf sb = STRBUF_INIT;
+		struct kerr e;
+		if (port_var(p, vars[i], &sb, &e) == 0) {
+			strbuf_trim(&sb);
+			if (sb.len > 0)
+				r = xasprintf("%s: %s", vars[i], sb.buf);
+		}
+		strbuf_release(&sb);
+	}
+	return r;
+}
 
 struct job {
 	const struct graph *g;
@@ -534,6 +562,7 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 		n->pkgname = strcmp(c->pkgname, "-") ? xstrdup(c->pkgname) : NULL;
 		n->error = strcmp(c->error, "-") ? xstrdup(c->error) : NULL;
 		n->flavor = strcmp(c->flavor, "-") ? xstrdup(c->flavor) : NULL;
+		n->ignore = strcmp(c->ignore, "-") ? xstrdup(c->ignore) : NULL;
 		for (char *l = c->deps, *nl; l && *l; l = nl + 1) {
 			char *f[6], *line;
 			int nf = 0;
@@ -568,6 +597,7 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 	}
 	n->pkgname = xstrdup(j->port->pkgname);
 	n->flavor = j->port->flavor ? xstrdup(j->port->flavor) : NULL;
+	n->ignore = ignore_reason(j->port);
 	/* The port's own deps, then its subpackages' (the framework checks
 	 * those too before it builds). */
 	for (size_t s = 0; s < j->port->pkgs.n; s++) {

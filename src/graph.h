@@ -12,6 +12,7 @@
  * Cache file (DIR/graph-<sha256 of the tree path>), one text record per
  * port, tab-separated, written atomically:
  *	P <key> <stat signature> <files hash> <pkgname> <flavor or -> <error or ->
+ *	  <ignore or ->
  *	D <type> <key> <flavor or -> <implicit 0|1> <pattern>
  * A node's key is its origin, or origin@flavor for a dependency that names
  * a flavor; origin@F where F is the default flavor becomes an alias of the
@@ -53,6 +54,9 @@ struct graph_node {
 	struct graph_node *alias;	/* GRAPH_ALIAS: the plain node to use */
 	char *pkgname;		/* owned, or NULL when evaluation failed */
 	char *error;		/* evaluation error, owned, or NULL */
+	/* "IGNORE: why" or "BROKEN: why" (after options; IGNORE wins), owned,
+	 * or NULL: the port must not be built (bulk -T builds BROKEN ones). */
+	char *ignore;
 	char files_hash[SHA256_HEX_LEN + 1];
 	char sig[SHA256_HEX_LEN + 1];
 	unsigned flags;

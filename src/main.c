@@ -72,14 +72,15 @@ const struct cmd kiln_commands[] = {
 	  "See kiln-jail(8)." },
 	{ "bulk", cmd_bulk, CMD_ROOT | CMD_CONF | CMD_BASEFS,
 	  "build ports and their dependencies into a signed package repository",
-	  "kiln bulk -j JAIL -p PORTS [-J N] [-n] [-c] [-C] [-t] [-k] (-a | -f FILE | ORIGIN...)\n"
+	  "kiln bulk -j JAIL -p PORTS [-J N] [-n] [-c] [-C] [-t] [-k] [-T] (-a | -f FILE | ORIGIN...)\n"
 	  "  -j JAIL   build jail (default: main)     -p PORTS  ports tree (default: default)\n"
 	  "  -J N      builder slots (default: PARALLEL_JOBS, else the number of CPUs)\n"
 	  "  -a        every port of the tree          -f FILE  origins listed in FILE\n"
 	  "  -n        dry run: print what would be rebuilt and why, build nothing\n"
 	  "  -c        rebuild everything              -C       rebuild the listed ports\n"
 	  "  -t        testport's checks on the listed ports (test phase, strict plist)\n"
-	  "  -k        with -t: test failures are not fatal\n"
+	  "  -k        with -t: QA check failures are warnings, the port is built\n"
+	  "  -T        build BROKEN ports anyway (IGNORE ones are never built)\n"
 	  "exit status: 0 all built; 1 when ports failed or were skipped (counts on stderr).\n"
 	  "See kiln-bulk(8)." },
 	{ "testport", cmd_testport, CMD_ROOT | CMD_CONF | CMD_BASEFS,

@@ -89,7 +89,7 @@ run(int argc, char **argv, struct kctx *k, bool testport)
 	o.testport = testport;
 	cmd_getopt_reset();
 	while ((ch = getopt_long(argc, argv, testport ? "j:p:J:o:nkh" :
-	    "j:p:J:f:anctCkh", longopts, NULL)) != -1) {
+	    "j:p:J:f:anctCkTh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': o.jail = optarg; break;
 		case 'p': o.ports = optarg; break;
@@ -101,6 +101,7 @@ run(int argc, char **argv, struct kctx *k, bool testport)
 		case 'C': o.clean_listed = true; break;
 		case 't': o.test = true; break;
 		case 'k': o.keep_going = true; break;
+		case 'T': o.try_broken = true; break;
 		case 'o': argv[--optind] = optarg; break;
 		default: return cmd_usage(k);
 		}
@@ -134,7 +135,7 @@ run(int argc, char **argv, struct kctx *k, bool testport)
 		bulk_summary_free(&s);
 		return EXIT_OK;
 	}
-	if (s.built + s.failed + s.skipped > 0)
+	if (s.built + s.failed + s.skipped + s.ignored > 0)
 		printf("=> built %zu, failed %zu, skipped %zu, ignored %zu, current %zu\n",
 		    s.built, s.failed, s.skipped, s.ignored, s.current);
 	if (s.logdir)
