@@ -635,6 +635,37 @@ plist_add(mk_words *tmp, const struct port *p, const char *prefix, const char *l
 	vec_push(tmp, strbuf_detach(&sb, NULL));
 }
 
+/*
+ * Add the words of VAR to tmp as plist lines starting with kw, then those
+ * of VAR.SUB for every subpackage SUB, tagged @@SUB@@ as generate-plist
+ * does.  0 or -1.
+ */
+static int
+plist_add_var(const struct port *p, const char *var, const char *kw,
+    const mk_words *subs, mk_words *tmp, struct kerr *e)
+{
+	mk_words w = VEC_INIT;
+	int rc = -1;
+
+	for (size_t s = 0; s <= subs->n; s++) {
+		char *k = s == 0 ? xstrdup(var) : xasprintf("%s.%s", var, subs->v[s - 1]);
+		char *pre = s == 0 ? xstrdup(kw) : xasprintf("@@%s@@%s", subs->v[s - 1], kw);
+		int r = fw_words(p->mk, k, &w, e);
+		for (size_t i = 0; r == 0 && i < w.n; i++) {
+			mk_unquote(w.v[i]);
+			plist_add(tmp, p, pre, w.v[i]);
+		}
+		mk_words_free(&w);
+		free(k);
+		free(pre);
+		if (r < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
 static int
 load_pkgs(struct port *p, struct fw *f, struct kerr *e)
 {
@@ -662,27 +693,8 @@ load_pkgs(struct port *p, struct fw *f, struct kerr *e)
 			}
 	}
 	/* TMPPLIST, as generate-plist writes it */
-	if (fw_words(m, "PLIST_FILES", &w, e) < 0)
+	if (plist_add_var(p, "PLIST_FILES", "", &subs, &tmp, e) < 0)
 		goto out;
-	for (size_t i = 0; i < w.n; i++) {
-		mk_unquote(w.v[i]);
-		plist_add(&tmp, p, "", w.v[i]);
-	}
-	mk_words_free(&w);
-	for (size_t s = 0; s < subs.n; s++) {
-		char *k = xasprintf("PLIST_FILES.%s", subs.v[s]);
-		char *pre = xasprintf("@@%s@@", subs.v[s]);
-		int r2 = fw_words(m, k, &w, e);
-		for (size_t i = 0; r2 == 0 && i < w.n; i++) {
-			mk_unquote(w.v[i]);
-			plist_add(&tmp, p, pre, w.v[i]);
-		}
-		mk_words_free(&w);
-		free(k);
-		free(pre);
-		if (r2 < 0)
-			goto out;
-	}
 	plist = fw_get(m, "PLIST", e, &err);
 	if (err)
 		goto out;
@@ -700,27 +712,8 @@ load_pkgs(struct port *p, struct fw *f, struct kerr *e)
 		vec_push(&tmp, xstrdup("@group"));
 		vec_push(&tmp, xstrdup("@mode"));
 	}
-	if (fw_words(m, "PLIST_DIRS", &w, e) < 0)
+	if (plist_add_var(p, "PLIST_DIRS", "@dir ", &subs, &tmp, e) < 0)
 		goto out;
-	for (size_t i = 0; i < w.n; i++) {
-		mk_unquote(w.v[i]);
-		plist_add(&tmp, p, "@dir ", w.v[i]);
-	}
-	mk_words_free(&w);
-	for (size_t s = 0; s < subs.n; s++) {
-		char *k = xasprintf("PLIST_DIRS.%s", subs.v[s]);
-		char *pre = xasprintf("@@%s@@@dir ", subs.v[s]);
-		int r2 = fw_words(m, k, &w, e);
-		for (size_t i = 0; r2 == 0 && i < w.n; i++) {
-			mk_unquote(w.v[i]);
-			plist_add(&tmp, p, pre, w.v[i]);
-		}
-		mk_words_free(&w);
-		free(k);
-		free(pre);
-		if (r2 < 0)
-			goto out;
-	}
 	for (size_t i = 0; i < p->rc.n; i++)
 		vec_push(&tmp, xasprintf("@(root,wheel,0755) %s", p->rc.v[i].dest));
 	if (fw_words(m, "INFO", &w, e) < 0)
