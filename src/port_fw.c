@@ -795,6 +795,27 @@ helper_vars(struct fw *f, const char *opt, const char *suffix, struct kerr *e)
 	return rc;
 }
 
+/*
+ * Option helpers that turn each word of OPT_SUFFIX into an argument of
+ * VAR, with one format when the option is on and another when it is off
+ * (bsd.options.mk's OPT_CONFIGURE_ENABLE, OPT_CMAKE_BOOL, OPT_MESON_TRUE...).
+ */
+struct bool_helper {
+	const char *suffix, *var, *on, *off;
+};
+static const struct bool_helper bool_helpers[] = {
+	{ "CONFIGURE_ENABLE", "CONFIGURE_ARGS", "--enable-%s", "--disable-%s" },
+	{ "CONFIGURE_WITH", "CONFIGURE_ARGS", "--with-%s", "--without-%s" },
+	{ "CMAKE_BOOL", "CMAKE_ARGS", "-D%s:BOOL=true", "-D%s:BOOL=false" },
+	{ "CMAKE_BOOL_OFF", "CMAKE_ARGS", "-D%s:BOOL=false", "-D%s:BOOL=true" },
+	{ "MESON_TRUE", "MESON_ARGS", "-D%s=true", "-D%s=false" },
+	{ "MESON_FALSE", "MESON_ARGS", "-D%s=false", "-D%s=true" },
+	{ "MESON_YES", "MESON_ARGS", "-D%s=yes", "-D%s=no" },
+	{ "MESON_NO", "MESON_ARGS", "-D%s=no", "-D%s=yes" },
+	{ "MESON_ENABLED", "MESON_ARGS", "-D%s=enabled", "-D%s=disabled" },
+	{ "MESON_DISABLED", "MESON_ARGS", "-D%s=disabled", "-D%s=enabled" },
+};
+
 static int
 helper_prefixed(struct fw *f, const char *opt, const char *suffix,
     const char *var, const char *fmt, struct kerr *e)
@@ -861,42 +882,12 @@ fw_helpers(struct fw *f, struct kerr *e)
 			helper_raw(f, o, "USES", "USES");
 			if (helper_vars(f, o, "VARS", e) < 0)
 				goto out;
-			if (helper_prefixed(f, o, "CONFIGURE_ENABLE", "CONFIGURE_ARGS",
-			    "--enable-%s", e) < 0 ||
-			    helper_prefixed(f, o, "CONFIGURE_WITH", "CONFIGURE_ARGS",
-			    "--with-%s", e) < 0 ||
-			    helper_prefixed(f, o, "CMAKE_BOOL", "CMAKE_ARGS",
-			    "-D%s:BOOL=true", e) < 0 ||
-			    helper_prefixed(f, o, "CMAKE_BOOL_OFF", "CMAKE_ARGS",
-			    "-D%s:BOOL=false", e) < 0 ||
-			    helper_prefixed(f, o, "MESON_TRUE", "MESON_ARGS", "-D%s=true", e) < 0 ||
-			    helper_prefixed(f, o, "MESON_FALSE", "MESON_ARGS", "-D%s=false", e) < 0 ||
-			    helper_prefixed(f, o, "MESON_YES", "MESON_ARGS", "-D%s=yes", e) < 0 ||
-			    helper_prefixed(f, o, "MESON_NO", "MESON_ARGS", "-D%s=no", e) < 0 ||
-			    helper_prefixed(f, o, "MESON_ENABLED", "MESON_ARGS",
-			    "-D%s=enabled", e) < 0 ||
-			    helper_prefixed(f, o, "MESON_DISABLED", "MESON_ARGS",
-			    "-D%s=disabled", e) < 0)
-				goto out;
-		} else {
-			if (helper_vars(f, o, "VARS_OFF", e) < 0)
-				goto out;
-			if (helper_prefixed(f, o, "CONFIGURE_ENABLE", "CONFIGURE_ARGS",
-			    "--disable-%s", e) < 0 ||
-			    helper_prefixed(f, o, "CONFIGURE_WITH", "CONFIGURE_ARGS",
-			    "--without-%s", e) < 0 ||
-			    helper_prefixed(f, o, "CMAKE_BOOL", "CMAKE_ARGS",
-			    "-D%s:BOOL=false", e) < 0 ||
-			    helper_prefixed(f, o, "CMAKE_BOOL_OFF", "CMAKE_ARGS",
-			    "-D%s:BOOL=true", e) < 0 ||
-			    helper_prefixed(f, o, "MESON_TRUE", "MESON_ARGS", "-D%s=false", e) < 0 ||
-			    helper_prefixed(f, o, "MESON_FALSE", "MESON_ARGS", "-D%s=true", e) < 0 ||
-			    helper_prefixed(f, o, "MESON_YES", "MESON_ARGS", "-D%s=no", e) < 0 ||
-			    helper_prefixed(f, o, "MESON_NO", "MESON_ARGS", "-D%s=yes", e) < 0 ||
-			    helper_prefixed(f, o, "MESON_ENABLED", "MESON_ARGS",
-			    "-D%s=disabled", e) < 0 ||
-			    helper_prefixed(f, o, "MESON_DISABLED", "MESON_ARGS",
-			    "-D%s=enabled", e) < 0)
+		} else if (helper_vars(f, o, "VARS_OFF", e) < 0) {
+			goto out;
+		}
+		for (size_t b = 0; b < sizeof(bool_helpers) / sizeof(bool_helpers[0]); b++) {
+			const struct bool_helper *h = &bool_helpers[b];
+			if (helper_prefixed(f, o, h->suffix, h->var, on ? h->on : h->off, e) < 0)
 				goto out;
 		}
 		snprintf(buf, sizeof(buf), "CONFIGURE%s", on ? "_ON" : "_OFF");
