@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "loopback.h"
+
 #include "util/child.h"
 #include "util/download.h"
 #include "util/path.h"
@@ -23,7 +25,7 @@
 #include <unistd.h>
 
 static char tmpdir[256];
-static pid_t server = -1;
+static struct loopback srv = { -1, 0 };
 static int port;
 
 /*
@@ -59,26 +61,13 @@ serve(int ls)
 static int
 setup(void **state)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int ls;
-
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/kiln-test-dl.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ls = socket(AF_INET, SOCK_STREAM, 0);
-	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(ls, 16) < 0 || getsockname(ls, (struct sockaddr *)&sa, &len) < 0)
+	if (loopback_start(&srv, serve) < 0)
 		return -1;
-	port = ntohs(sa.sin_port);
-	server = fork();
-	if (server == 0) {
-		serve(ls);
-		_exit(0);
-	}
-	close(ls);
-	return server > 0 ? 0 : -1;
+	port = srv.port;
+	return 0;
 }
 
 static int
@@ -86,10 +75,7 @@ teardown(void **state)
 {
 	struct kerr e;
 
-	if (server > 0) {
-		kill(server, SIGKILL);
-		waitpid(server, NULL, 0);
-	}
+	loopback_stop(&srv);
 	return path_rm_rf(tmpdir, &e);
 }
 

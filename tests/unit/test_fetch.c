@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "loopback.h"
+
 #include "fetch.h"
 #include "util/path.h"
 #include "util/sha256.h"
@@ -28,7 +30,7 @@
 #include <unistd.h>
 
 static char tmpdir[256];
-static pid_t server = -1;
+static struct loopback srv = { -1, 0 };
 static int port;
 static char site_a[128], site_b[128], site_dead[64];
 
@@ -83,29 +85,16 @@ put(const char *rel, const char *data)
 static int
 setup(void **state)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int ls;
-
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/kiln-test-fetch.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ls = socket(AF_INET, SOCK_STREAM, 0);
-	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(ls, 16) < 0 || getsockname(ls, (struct sockaddr *)&sa, &len) < 0)
+	if (loopback_start(&srv, serve) < 0)
 		return -1;
-	port = ntohs(sa.sin_port);
-	server = fork();
-	if (server == 0) {
-		serve(ls);
-		_exit(0);
-	}
-	close(ls);
+	port = srv.port;
 	snprintf(site_a, sizeof(site_a), "http://127.0.0.1:%d/a/", port);
 	snprintf(site_b, sizeof(site_b), "http://127.0.0.1:%d/b/", port);
 	snprintf(site_dead, sizeof(site_dead), "http://127.0.0.1:1/");
-	return server > 0 ? 0 : -1;
+	return 0;
 }
 
 static int
@@ -113,10 +102,7 @@ teardown(void **state)
 {
 	struct kerr e;
 
-	if (server > 0) {
-		kill(server, SIGKILL);
-		waitpid(server, NULL, 0);
-	}
+	loopback_stop(&srv);
 	return path_rm_rf(tmpdir, &e);
 }
 
