@@ -58,6 +58,8 @@ struct bstate {
 	char **env;		/* the phases' environment (owned) */
 	const char *phase;
 	bool tmpfs;		/* hostwork is a tmpfs (wrk_tmpfs) */
+	uid_t uid;		/* the build user (build_ctx, or 0 for NEED_ROOT) */
+	gid_t gid;
 };
 
 void
@@ -157,7 +159,14 @@ relay_phase(struct bstate *b, const char *phase)
 		b->req->phase(b->req->arg, phase);
 }
 
-/* Run one shell line in sb.  flags: MK_CMD_*.  0 or -1 (failure recorded). */
+/* run_line_in's own flag, beside MK_CMD_*: run as root, not the build user. */
+#define RUN_AS_ROOT 0x100u
+
+/*
+ * Run one shell line in sb.  flags: MK_CMD_*, RUN_AS_ROOT.  Lines in the
+ * build's sandbox run as the build user; in the fetch sandbox, as root.
+ * 0 or -1 (failure recorded).
+ */
 static int
 run_line_in(struct bstate *b, struct sandbox *sb, const char *line,
     unsigned flags, const char *cwd)
@@ -173,6 +182,10 @@ run_line_in(struct bstate *b, struct sandbox *sb, const char *line,
 	cmd.argv = argv;
 	cmd.env = b->env;
 	cmd.cwd = cwd ? cwd : b->wrkdir;
+	if (sb == b->sb && !(flags & RUN_AS_ROOT)) {
+		cmd.uid = b->uid;
+		cmd.gid = b->gid;
+	}
 	cmd.in_fd = -1;
 	cmd.out_fd = cmd.err_fd = buildlog_fd(b->log);
 	cmd.timeout_ms = b->c->timeout_ms;
@@ -195,6 +208,17 @@ static int
 run_line(struct bstate *b, const char *line, unsigned flags, const char *cwd)
 {
 	return run_line_in(b, b->sb, line, flags, cwd);
+}
+
+/* Give what kiln wrote at host path p (and below) to the build user. */
+static int
+give(struct bstate *b, const char *p)
+{
+	struct kerr e;
+
+	if ((b->uid == 0 && b->gid == 0) || path_chown_r(p, b->uid, b->gid, &e) == 0)
+		return 0;
+	return fail(b, "%s", e.msg);
 }
 
 /* Expand a make string and run it. */
@@ -510,7 +534,7 @@ cargo_vendor(struct bstate *b)
 		}
 	}
 	buildlog_printf(b->log, "=> %zu crates vendored into %s\n", w.n, vendor);
-	rc = 0;
+	rc = give(b, hvendor);
 out:
 	mk_words_free(&w);
 	free(hvendor);
@@ -548,7 +572,7 @@ do_extract(struct bstate *b)
 			goto out;
 		}
 	}
-	rc = 0;
+	rc = give(b, b->hostwork);
 out:
 	mk_words_free(&w);
 	mk_words_free(&cw);
@@ -633,7 +657,7 @@ cargo_config(struct bstate *b)
 	    path_write_atomic(file, text, strlen(text), 0644, &e) < 0)
 		fail(b, "cargo-configure: %s", e.msg);
 	else
-		rc = 0;
+		rc = give(b, dir);
 	free(text);
 	buildlog_printf(b->log, "=> wrote %s/.cargo/config.toml (vendored crates only)\n",
 	    b->wrkdir);
@@ -664,6 +688,8 @@ apply_slist(struct bstate *b)
 			port_sub_apply(b->p, in.buf, &out);
 			if (path_write_atomic(dst, out.buf, out.len, 0644, &e) < 0)
 				rc = fail(b, "SUB_FILES: %s", e.msg);
+			else
+				rc = give(b, dst);
 		}
 		free(src);
 		free(dst);
@@ -1163,7 +1189,7 @@ out:
 static int
 qa_outside_mark(struct bstate *b)
 {
-	return run_line(b, ": > " QA_MARKER, MK_CMD_SILENT, "/");
+	return run_line(b, ": > " QA_MARKER, MK_CMD_SILENT | RUN_AS_ROOT, "/");
 }
 
 /*
@@ -1190,7 +1216,7 @@ qa_outside_check(struct bstate *b)
 	size_t n = 0;
 	int rc = -1;
 
-	if (run_line(b, line, MK_CMD_SILENT | MK_CMD_IGNORE, "/") < 0)
+	if (run_line(b, line, MK_CMD_SILENT | MK_CMD_IGNORE | RUN_AS_ROOT, "/") < 0)
 		goto out;
 	if (path_read(host, &sb, &e) < 0) {
 		rc = fail(b, "files outside the stage: %s", e.msg);
@@ -1369,6 +1395,8 @@ setup(struct bstate *b, struct kerr *e)
 	}
 	free(gm);
 	free(bin);
+	if ((b->uid || b->gid) && path_chown_r(b->hostwork, b->uid, b->gid, e) < 0)
+		return -1;
 	char *path = xasprintf("%s/.bin:" PATH_DEFAULT, wd);
 	push_env(&env, "PATH", path);
 	free(path);
@@ -1401,6 +1429,12 @@ log_header(struct bstate *b)
 	    b->c->jail->name, b->c->jail->abi, b->c->jail->version);
 	if (b->req->header)
 		buildlog_printf(b->log, "%s", b->req->header);
+	if (b->uid || b->gid)
+		buildlog_printf(b->log, "=> building as uid %u gid %u (BUILD_AS_NON_ROOT)\n",
+		    (unsigned)b->uid, (unsigned)b->gid);
+	else
+		buildlog_printf(b->log, "=> building as root%s\n",
+		    mk_defined(b->p->mk, "NEED_ROOT") ? " (NEED_ROOT)" : "");
 	buildlog_printf(b->log, "---Begin port variables---\n");
 	for (size_t i = 0; vars[i]; i++) {
 		char *v = var(b, vars[i]);
@@ -1450,6 +1484,10 @@ build_port(const struct build_ctx *c, const struct build_req *req,
 	memset(r, 0, sizeof(*r));
 	r->ok = true;
 	b.phase = "setup";
+	if (!mk_defined(b.p->mk, "NEED_ROOT")) {
+		b.uid = c->uid;
+		b.gid = c->gid;
+	}
 	if ((b.log = buildlog_open(req->logfile, c->log_limit, e)) == NULL)
 		return -1;
 	if (setup(&b, e) < 0) {
@@ -1517,9 +1555,11 @@ build_port(const struct build_ctx *c, const struct build_req *req,
 		fail(&b, "%s", e->msg);
 		goto done;
 	}
+	if (give(&b, hoststage) < 0)
+		goto done;
 	if (run_family(&b, b.sb, "install", dflt_install) < 0)
 		goto done;
-	if (install_rc(&b) < 0)
+	if (install_rc(&b) < 0 || (b.p->rc.n && give(&b, hoststage) < 0))
 		goto done;
 	/* compress-man (stage 850): gzip every man page left uncompressed. */
 	if (run_make(&b, "if [ -d ${STAGEDIR}${PREFIX}/share/man ]; then find "

@@ -55,6 +55,15 @@ struct build_ctx {
 	 */
 	bool wrk_tmpfs;
 	uint64_t wrk_tmpfs_size;
+	/*
+	 * BUILD_AS_NON_ROOT: the ids extract, patch, configure, build, stage
+	 * and test run as (PORTBUILD_USER's, see jail_user); 0:0 runs them as
+	 * root.  A port that sets NEED_ROOT builds as root regardless.  Fetch
+	 * runs as root; kiln's own steps (extraction, cargo vendoring,
+	 * SUB_FILES, rc.d scripts) give what they write in WRKDIR to the user.
+	 */
+	uid_t uid;
+	gid_t gid;
 };
 
 struct build_req {

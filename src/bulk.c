@@ -63,6 +63,8 @@ struct bulk {
 	const struct bulk_ui *ui;
 	struct jail jail;
 	char jail_id[SHA256_HEX_LEN + 1];
+	uid_t build_uid;	/* BUILD_AS_NON_ROOT: PORTBUILD_USER in the jail */
+	gid_t build_gid;
 	struct sandbox_layer layers[16];	/* the jail's, computed once */
 	size_t nlayers;
 	char *tree, *cache, *optdir;
@@ -608,6 +610,8 @@ child_build(struct bulk *b, size_t i, int slot, int fd)
 	bc.outdir = b->alldir;
 	(void)conf_parse_size(conf_get(b->c, "KILN_LOG_LIMIT"), 1, &bc.log_limit);
 	bc.memory_max = mem;
+	bc.uid = b->build_uid;
+	bc.gid = b->build_gid;
 	bc.timeout_ms = (unsigned)(conf_get_int(b->c, "MAX_EXECUTION_TIME", 86400) * 1000);
 	bc.nohang_ms = (unsigned)(conf_get_int(b->c, "NOHANG_TIME", 7200) * 1000);
 	bc.test_mode = (b->o->test || b->o->testport) && it->listed;
@@ -965,6 +969,12 @@ bulk_run(const struct conf *c, const struct bulk_opts *o,
 		goto out;
 	if (jail_identity(&b.jail, b.jail_id, e) < 0)
 		goto out;
+	if (conf_get_bool(c, "BUILD_AS_NON_ROOT") &&
+	    jail_user(&b.jail, conf_get(c, "PORTBUILD_USER"), &b.build_uid,
+	    &b.build_gid, e) < 0) {
+		kerr_prefix(e, "PORTBUILD_USER");
+		goto out;
+	}
 	b.nlayers = jail_layers(&b.jail, b.layers, 16);
 	if (ports_tree_resolve(c, o->ports, &b.tree, &b.cache, e) < 0)
 		goto out;

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -786,4 +787,73 @@ jail_layers(const struct jail *j, struct sandbox_layer *l, size_t max)
 			l[n++] = (struct sandbox_layer){ host_layers_dirs[i], host_layers_dirs[i] };
 	}
 	return n;
+}
+
+/* name's uid:gid in one passwd file; 1 found, 0 not, -1 no such file. */
+static int
+passwd_lookup(const char *file, const char *name, uid_t *uid, gid_t *gid)
+{
+	FILE *f = fopen(file, "r");
+	char line[1024];
+	size_t nl = strlen(name);
+	int found = 0;
+
+	if (f == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long u, g;
+		char *p, *end;
+
+		/* name:password:uid:gid:... */
+		if (strncmp(line, name, nl) != 0 || line[nl] != ':' ||
+		    (p = strchr(line + nl + 1, ':')) == NULL)
+			continue;
+		u = strtoul(p + 1, &end, 10);
+		if (end == p + 1 || *end != ':')
+			continue;
+		g = strtoul(end + 1, &p, 10);
+		if (p == end + 1 || *p != ':')
+			continue;
+		*uid = (uid_t)u;
+		*gid = (gid_t)g;
+		found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
+int
+jail_user(const struct jail *j, const char *name, uid_t *uid, gid_t *gid,
+    struct kerr *e)
+{
+	struct sandbox_layer l[16];
+	size_t n = jail_layers(j, l, 16);
+	char *end;
+	unsigned long id;
+
+	if (name == NULL || *name == '\0')
+		return kerr_set(e, "jail %s: no user name given", j->name);
+	id = strtoul(name, &end, 10);
+	if (*end == '\0') {
+		*uid = (uid_t)id;
+		*gid = (gid_t)id;
+		return 0;
+	}
+	while (n-- > 0) {
+		char *file = NULL;
+		int r;
+
+		if (strcmp(l[n].at, "/") == 0)
+			file = path_join(l[n].path, "etc/passwd");
+		else if (strcmp(l[n].at, "/etc") == 0)
+			file = path_join(l[n].path, "passwd");
+		if (file == NULL)
+			continue;
+		r = passwd_lookup(file, name, uid, gid);
+		free(file);
+		if (r >= 0)
+			return r ? 0 : kerr_set(e, "%s: no such user in jail %s's /etc/passwd",
+			    name, j->name);
+	}
+	return kerr_set(e, "jail %s: no /etc/passwd to look %s up in", j->name, name);
 }

@@ -99,6 +99,15 @@ void jail_free(struct jail *j);
 size_t jail_layers(const struct jail *j, struct sandbox_layer *layers, size_t max);
 
 /*
+ * The ids of user name as the jail sees them: its /etc/passwd (the
+ * topmost layer that has one), uid and primary gid.  A name of digits is
+ * taken as the uid and gid themselves.  0 or -1 ("NAME: no such user in
+ * the jail's /etc/passwd").
+ */
+int jail_user(const struct jail *j, const char *name, uid_t *uid, gid_t *gid,
+    struct kerr *e);
+
+/*
  * The host directory whose files are the jail's base system: "/" for the
  * host method (its root is only a skeleton the sandbox binds /usr and /etc
  * over), the tree itself for the others.  Borrowed from j or static.

@@ -55,8 +55,14 @@ ok "its package is published" ls "$TMP/basefs/data/packages/main-t/.latest/All/s
 ok "testport -k too" "$KILN" testport -k -j main -p t devel/sloppy
 like "$(cat "$TMP/out")" 'built devel/sloppy.* with QA warnings' "testport -k reports the warning"
 
-# A build that writes outside WRKDIR/STAGEDIR (/tmp is allowed).
-mkport devel/leaky "" "mkdir -p /usr/local/etc; echo x > /usr/local/etc/leak.conf; echo y > /tmp/scratch"
+# A build that writes outside WRKDIR/STAGEDIR (/tmp is allowed): as the
+# build user (BUILD_AS_NON_ROOT, the default) it cannot; as root
+# (NEED_ROOT) it can, and testport's QA check catches it.
+mkport devel/leaky "" "mkdir -p /usr/local/etc && echo x > /usr/local/etc/leak.conf"
+fails 1 "as the build user the write itself fails" "$KILN" testport -j main -p t devel/leaky
+like "$(cat "$TMP/out")" 'failed devel/leaky .* in phase build' "in phase build"
+like "$(cat "$TMP/basefs/data/logs/bulk/main-t/latest/logs/leaky-1.0.log")" 'Permission denied' "the log says why"
+mkport devel/leaky "" "mkdir -p /usr/local/etc; echo x > /usr/local/etc/leak.conf; echo y > /tmp/scratch" "NEED_ROOT=	yes"
 fails 1 "testport fails a port that writes outside the stage" "$KILN" testport -j main -p t devel/leaky
 like "$(cat "$TMP/out")" 'failed devel/leaky .* in phase check-plist.*: 1 file left outside the stage' "fails naming the count"
 log=$TMP/basefs/data/logs/bulk/main-t/latest/logs/leaky-1.0.log

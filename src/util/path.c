@@ -189,6 +189,55 @@ path_rm_rf(const char *p, struct kerr *e)
 	return rm_rf_at(AT_FDCWD, p, p, st.st_dev, e);
 }
 
+static int
+chown_r_at(int dfd, const char *name, const char *shown, dev_t dev, uid_t uid,
+    gid_t gid, struct kerr *e)
+{
+	struct stat st;
+	int fd, rc = -1;
+	DIR *d;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return kerr_errno(e, "%s", shown);
+	if (st.st_dev != dev)
+		return 0;
+	if ((st.st_uid != uid || st.st_gid != gid) &&
+	    fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return kerr_errno(e, "%s", shown);
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return kerr_errno(e, "%s", shown);
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return kerr_errno(e, "%s", shown);
+	}
+	for (struct dirent *de; (de = readdir(d)) != NULL;) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		char *sub = path_join(shown, de->d_name);
+		int r = chown_r_at(dirfd(d), de->d_name, sub, dev, uid, gid, e);
+		free(sub);
+		if (r < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	closedir(d);
+	return rc;
+}
+
+int
+path_chown_r(const char *p, uid_t uid, gid_t gid, struct kerr *e)
+{
+	struct stat st;
+
+	if (lstat(p, &st) < 0)
+		return kerr_errno(e, "%s", p);
+	return chown_r_at(AT_FDCWD, p, p, st.st_dev, uid, gid, e);
+}
+
 int
 path_read(const char *p, struct strbuf *sb, struct kerr *e)
 {

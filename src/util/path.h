@@ -40,6 +40,14 @@ int path_mkdir_p(const char *p, mode_t mode, struct kerr *e);
  */
 int path_rm_rf(const char *p, struct kerr *e);
 
+/*
+ * chown -hR: give p and everything below it to uid:gid, never following
+ * symlinks and never crossing into other file systems (a mount point
+ * inside is left alone).  Entries that already belong to uid:gid are not
+ * touched.  0 or -1.
+ */
+int path_chown_r(const char *p, uid_t uid, gid_t gid, struct kerr *e);
+
 /* Read the whole file into sb (appending).  0 or -1 ("PATH: strerror"). */
 int path_read(const char *p, struct strbuf *sb, struct kerr *e);
 

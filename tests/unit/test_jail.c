@@ -1,7 +1,8 @@
 /*
  * test_jail: pkg-style ABI strings from ELF notes (a real Linux binary and
  * hand-made FreeBSD/Linux ELF files, truncated and hostile ones), and the
- * sandbox's exit-code convention that `kiln run` documents.
+ * sandbox's exit-code convention that `kiln run` documents, and build-user
+ * lookups in a jail's /etc/passwd.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +11,9 @@
 
 #include "jail.h"
 #include "sandbox.h"
+#include "util/path.h"
 #include "util/strbuf.h"
+#include "util/xalloc.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -162,6 +165,45 @@ test_exit_codes(void **state)
 	assert_int_equal(sandbox_exit_code(&r), 120);
 }
 
+static void
+test_jail_user(void **state)
+{
+	char dir[] = "/tmp/kiln-test-jail.XXXXXX";
+	struct jail j = { .name = "t", .method = "null" };
+	struct kerr e;
+	uid_t u = 0;
+	gid_t g = 0;
+	const char *pw =
+	    "root:x:0:0:root:/root:/bin/sh\n"
+	    "nobodyx:x:1:1::/:/bin/false\n"
+	    "broken:x:abc:5::/:/bin/false\n"
+	    "nobody:x:65534:65533:nobody:/nonexistent:/usr/sbin/nologin\n";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	j.root = dir;
+	assert_int_equal(jail_user(&j, "nobody", &u, &g, &e), -1);
+	assert_non_null(strstr(e.msg, "no /etc/passwd"));
+	char *etc = path_join(dir, "etc"), *file = path_join(dir, "etc/passwd");
+	assert_int_equal(path_mkdir_p(etc, 0755, &e), 0);
+	assert_int_equal(path_write_atomic(file, pw, strlen(pw), 0644, &e), 0);
+	assert_int_equal(jail_user(&j, "nobody", &u, &g, &e), 0);
+	assert_int_equal(u, 65534);	/* not nobodyx's, a prefix of the name */
+	assert_int_equal(g, 65533);
+	assert_int_equal(jail_user(&j, "root", &u, &g, &e), 0);
+	assert_int_equal(u, 0);
+	assert_int_equal(jail_user(&j, "4321", &u, &g, &e), 0);
+	assert_int_equal(u, 4321);
+	assert_int_equal(g, 4321);
+	assert_int_equal(jail_user(&j, "broken", &u, &g, &e), -1);
+	assert_int_equal(jail_user(&j, "nobod", &u, &g, &e), -1);
+	assert_string_equal(e.msg, "nobod: no such user in jail t's /etc/passwd");
+	assert_int_equal(jail_user(&j, "", &u, &g, &e), -1);
+	assert_int_equal(path_rm_rf(dir, &e), 0);
+	free(etc);
+	free(file);
+}
+
 int
 main(void)
 {
@@ -171,6 +213,7 @@ main(void)
 		cmocka_unit_test(test_bad_elf),
 		cmocka_unit_test(test_host_abi),
 		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_jail_user),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

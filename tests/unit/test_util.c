@@ -172,6 +172,37 @@ test_mkdir_rm(void **state)
 }
 
 static void
+test_chown_r(void **state)
+{
+	struct kerr e;
+	char *top = xasprintf("%s/own", tmpdir), *sub = xasprintf("%s/own/d/e", tmpdir);
+	char *file = xasprintf("%s/own/d/f", tmpdir), *link = xasprintf("%s/own/l", tmpdir);
+	char *outside = xasprintf("%s/outside", tmpdir);
+	struct stat st;
+
+	if (geteuid() != 0)
+		skip();	/* giving files away needs root */
+	assert_int_equal(path_mkdir_p(sub, 0755, &e), 0);
+	assert_int_equal(path_write_atomic(file, "x", 1, 0644, &e), 0);
+	assert_int_equal(path_write_atomic(outside, "o", 1, 0644, &e), 0);
+	assert_int_equal(symlink(outside, link), 0);
+	assert_int_equal(path_chown_r(top, 4321, 4322, &e), 0);
+	const char *const mine[] = { top, sub, file, link };
+	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {
+		assert_int_equal(lstat(mine[i], &st), 0);
+		assert_int_equal(st.st_uid, 4321);
+		assert_int_equal(st.st_gid, 4322);
+	}
+	/* The symlink itself changed hands, never what it points to. */
+	assert_int_equal(stat(outside, &st), 0);
+	assert_int_equal(st.st_uid, 0);
+	char *missing = xasprintf("%s/none", tmpdir);
+	assert_int_equal(path_chown_r(missing, 1, 1, &e), -1);
+	assert_non_null(strstr(e.msg, "none"));
+	free(missing); free(top); free(sub); free(file); free(link); free(outside);
+}
+
+static void
 test_resolve_in(void **state)
 {
 	struct kerr e;
@@ -380,6 +411,7 @@ main(void)
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_child_capture),
 		cmocka_unit_test(test_child_timeout_kills_group),
+		cmocka_unit_test(test_chown_r),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_kerr),
