@@ -849,6 +849,25 @@ job_event(void *arg, struct sched *s, size_t job)
 
 /* ---- publish ------------------------------------------------------------- */
 
+/*
+ * How the catalog is signed: PKG_REPO_SIGNING_KEY or SIGNING_COMMAND (an
+ * empty value is unset), never both.  0 or -1.
+ */
+static int
+signer_conf(const struct conf *c, struct pkg_signer *s, struct kerr *e)
+{
+	const char *key = conf_get(c, "PKG_REPO_SIGNING_KEY");
+	const char *cmd = conf_get(c, "SIGNING_COMMAND");
+
+	s->keyfile = key && *key ? key : NULL;
+	s->command = cmd && *cmd ? cmd : NULL;
+	if (s->keyfile && s->command)
+		return kerr_set(e, "PKG_REPO_SIGNING_KEY (%s) and SIGNING_COMMAND (%s) "
+		    "are both set: sign with one", conf_origin(c, "PKG_REPO_SIGNING_KEY"),
+		    conf_origin(c, "SIGNING_COMMAND"));
+	return 0;
+}
+
 static int
 index_and_publish(struct bulk *b, struct bulk_summary *sum, struct kerr *e)
 {
@@ -858,8 +877,8 @@ index_and_publish(struct bulk *b, struct bulk_summary *sum, struct kerr *e)
 	    conf_get_int(b->c, "KEEP_OLD_PACKAGES_COUNT", 5) : 0;
 
 	pkg_repo_opts_init(&ro);
-	ro.signer.keyfile = conf_get(b->c, "PKG_REPO_SIGNING_KEY");
-	ro.signer.command = conf_get(b->c, "SIGNING_COMMAND");
+	if (signer_conf(b->c, &ro.signer, e) < 0)
+		return -1;
 	memset(&rs, 0, sizeof(rs));
 	say(b, "=> indexing %s%s", b->building, ro.signer.keyfile ? " (signed with "
 	    "PKG_REPO_SIGNING_KEY)" : ro.signer.command ? " (signed by SIGNING_COMMAND)" :
@@ -974,6 +993,11 @@ bulk_run(const struct conf *c, const struct bulk_opts *o,
 	    &b.build_gid, e) < 0) {
 		kerr_prefix(e, "PORTBUILD_USER");
 		goto out;
+	}
+	{
+		struct pkg_signer sg;	/* refuse a bad pair before building */
+		if (signer_conf(c, &sg, e) < 0)
+			goto out;
 	}
 	b.nlayers = jail_layers(&b.jail, b.layers, 16);
 	if (ports_tree_resolve(c, o->ports, &b.tree, &b.cache, e) < 0)
