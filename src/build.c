@@ -16,6 +16,7 @@
 #include "pkg/create.h"
 #include "pkg/plist.h"
 #include "sandbox.h"
+#include "util/archive.h"
 #include "util/path.h"
 #include "util/sha256.h"
 #include "util/strbuf.h"
@@ -1449,6 +1450,21 @@ log_header(struct bstate *b)
 	buildlog_printf(b->log, "\n---End port variables---\n");
 }
 
+/* SAVE_WRKDIR: archive the failed build's WRKDIR; only logs on failure. */
+static void
+save_wrkdir(struct bstate *b)
+{
+	char *out = xasprintf("%s/%s.tgz", b->c->wrkdir_save, b->p->pkgname);
+	struct kerr e;
+
+	if (path_mkdir_p(b->c->wrkdir_save, 0755, &e) == 0 &&
+	    archive_write_tree(b->hostwork, out, ARCHIVE_TAR_GZ, NULL, 0, &e) == 0)
+		buildlog_printf(b->log, "=> work directory saved (SAVE_WRKDIR): %s\n", out);
+	else
+		buildlog_printf(b->log, "=> SAVE_WRKDIR: %s\n", e.msg);
+	free(out);
+}
+
 static double
 now_s(void)
 {
@@ -1600,6 +1616,8 @@ done:
 	r->elapsed = now_s() - t0;
 	if (rc < 0 && r->ok)
 		fail(&b, "%s", e->msg);
+	if (!r->ok && c->wrkdir_save && b.hostwork)
+		save_wrkdir(&b);
 	if (r->ok)
 		snprintf(footer, sizeof(footer), "=> build ended: ok (%.1f s, %zu package%s)\n",
 		    r->elapsed, r->packages.n, r->packages.n == 1 ? "" : "s");
@@ -1619,8 +1637,8 @@ done:
 	free(stagedir);
 	free(hoststage);
 	free(prefixdir);
-	/* The work tree is scratch; keep it only when asked to (SAVE_WRKDIR). */
-	if (!conf_get_bool(c->conf, "SAVE_WRKDIR") || r->ok) {
+	/* The work tree is scratch (SAVE_WRKDIR has archived it). */
+	{
 		struct kerr e2;
 		(void)path_rm_rf(req->workroot, &e2);
 	}

@@ -51,7 +51,7 @@ struct build_ctx {
 	 * directory.  build_port then moves the calling process into a
 	 * private mount namespace of its own (Linux), so the tmpfs is gone
 	 * when the process exits: call it in a process per build, as bulk
-	 * does.  SAVE_WRKDIR keeps nothing of a tmpfs work dir.
+	 * does.
 	 */
 	bool wrk_tmpfs;
 	uint64_t wrk_tmpfs_size;
@@ -64,6 +64,11 @@ struct build_ctx {
 	 */
 	uid_t uid;
 	gid_t gid;
+	/*
+	 * SAVE_WRKDIR: a failed build's WRKDIR (tmpfs or not) is saved as
+	 * wrkdir_save/PKGNAME.tgz before it goes; NULL saves nothing.
+	 */
+	const char *wrkdir_save;
 };
 
 struct build_req {

@@ -63,6 +63,7 @@ struct bulk {
 	const struct bulk_ui *ui;
 	struct jail jail;
 	char jail_id[SHA256_HEX_LEN + 1];
+	char *wrkdir_save;	/* SAVE_WRKDIR: DATA/wrkdirs/JAIL-PORTS, or NULL */
 	uid_t build_uid;	/* BUILD_AS_NON_ROOT: PORTBUILD_USER in the jail */
 	gid_t build_gid;
 	struct sandbox_layer layers[16];	/* the jail's, computed once */
@@ -612,6 +613,7 @@ child_build(struct bulk *b, size_t i, int slot, int fd)
 	bc.memory_max = mem;
 	bc.uid = b->build_uid;
 	bc.gid = b->build_gid;
+	bc.wrkdir_save = b->wrkdir_save;
 	bc.timeout_ms = (unsigned)(conf_get_int(b->c, "MAX_EXECUTION_TIME", 86400) * 1000);
 	bc.nohang_ms = (unsigned)(conf_get_int(b->c, "NOHANG_TIME", 7200) * 1000);
 	bc.test_mode = (b->o->test || b->o->testport) && it->listed;
@@ -925,6 +927,7 @@ free_bulk(struct bulk *b)
 	free(b->alldir);
 	free(b->logdir);
 	free(b->workbase);
+	free(b->wrkdir_save);
 }
 
 static int
@@ -1021,6 +1024,9 @@ bulk_run(const struct conf *c, const struct bulk_opts *o,
 
 	b.pkgdir = xasprintf("%s/packages/%s-%s", conf_get(c, "POUDRIERE_DATA"), o->jail,
 	    o->ports);
+	if (conf_get_bool(c, "SAVE_WRKDIR"))
+		b.wrkdir_save = xasprintf("%s/wrkdirs/%s-%s", conf_get(c, "POUDRIERE_DATA"),
+		    o->jail, o->ports);
 	/*
 	 * Plan against what a run starts from without writing anything: an
 	 * interrupted bulk's .building, else the published generation.  Only
