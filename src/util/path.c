@@ -136,74 +136,36 @@ out:
 	return rc;
 }
 
-static int
-rm_rf_at(int dfd, const char *name, const char *shown, dev_t dev, struct kerr *e)
-{
-	struct stat st;
-	int fd = -1, rc = -1;
-	DIR *d = NULL;
-
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : kerr_errno(e, "%s", shown);
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
-			return kerr_errno(e, "%s", shown);
-		return 0;
-	}
-	if (st.st_dev != dev)
-		return kerr_set(e, "%s: is a mount point; refusing to remove it", shown);
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return kerr_errno(e, "%s", shown);
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return kerr_errno(e, "%s", shown);
-	}
-	for (struct dirent *de; (de = readdir(d)) != NULL;) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		char *sub = path_join(shown, de->d_name);
-		int r = rm_rf_at(dirfd(d), de->d_name, sub, dev, e);
-		free(sub);
-		if (r < 0)
-			goto out;
-	}
-	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
-		kerr_errno(e, "%s", shown);
-		goto out;
-	}
-	rc = 0;
-out:
-	closedir(d);
-	return rc;
-}
-
-int
-path_rm_rf(const char *p, struct kerr *e)
-{
-	struct stat st;
-
-	if (lstat(p, &st) < 0)
-		return errno == ENOENT ? 0 : kerr_errno(e, "%s", p);
-	return rm_rf_at(AT_FDCWD, p, p, st.st_dev, e);
-}
+/*
+ * A walk of a tree that never follows symlinks and never crosses into
+ * another file system.  visit is called once for every entry that is not
+ * a directory, and twice for a directory: before (after = false) and
+ * after (after = true) its entries.  Returns 0 or -1 with e set.
+ */
+struct walk {
+	dev_t dev;
+	bool rm;		/* rm -rf: tolerate vanished entries, refuse mount points */
+	uid_t uid;		/* chown -hR */
+	gid_t gid;
+	int (*visit)(const struct walk *w, int dfd, const char *name,
+	    const struct stat *st, bool after, const char *shown, struct kerr *e);
+};
 
 static int
-chown_r_at(int dfd, const char *name, const char *shown, dev_t dev, uid_t uid,
-    gid_t gid, struct kerr *e)
+walk_at(const struct walk *w, int dfd, const char *name, const char *shown,
+    struct kerr *e)
 {
 	struct stat st;
 	int fd, rc = -1;
 	DIR *d;
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return kerr_errno(e, "%s", shown);
-	if (st.st_dev != dev)
-		return 0;
-	if ((st.st_uid != uid || st.st_gid != gid) &&
-	    fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return kerr_errno(e, "%s", shown);
+		return w->rm && errno == ENOENT ? 0 : kerr_errno(e, "%s", shown);
+	if (st.st_dev != w->dev)
+		return w->rm ? kerr_set(e, "%s: is a mount point; refusing to remove it",
+		    shown) : 0;
+	if (w->visit(w, dfd, name, &st, false, shown, e) < 0)
+		return -1;
 	if (!S_ISDIR(st.st_mode))
 		return 0;
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -217,25 +179,65 @@ chown_r_at(int dfd, const char *name, const char *shown, dev_t dev, uid_t uid,
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		char *sub = path_join(shown, de->d_name);
-		int r = chown_r_at(dirfd(d), de->d_name, sub, dev, uid, gid, e);
+		int r = walk_at(w, dirfd(d), de->d_name, sub, e);
 		free(sub);
 		if (r < 0)
 			goto out;
 	}
-	rc = 0;
+	rc = w->visit(w, dfd, name, &st, true, shown, e);
 out:
 	closedir(d);
 	return rc;
 }
 
-int
-path_chown_r(const char *p, uid_t uid, gid_t gid, struct kerr *e)
+static int
+walk(struct walk *w, const char *p, struct kerr *e)
 {
 	struct stat st;
 
 	if (lstat(p, &st) < 0)
-		return kerr_errno(e, "%s", p);
-	return chown_r_at(AT_FDCWD, p, p, st.st_dev, uid, gid, e);
+		return w->rm && errno == ENOENT ? 0 : kerr_errno(e, "%s", p);
+	w->dev = st.st_dev;
+	return walk_at(w, AT_FDCWD, p, p, e);
+}
+
+static int
+rm_visit(const struct walk *w, int dfd, const char *name, const struct stat *st,
+    bool after, const char *shown, struct kerr *e)
+{
+	(void)w;
+	if (S_ISDIR(st->st_mode) != after)
+		return 0;	/* a directory goes after its entries */
+	if (unlinkat(dfd, name, after ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT)
+		return kerr_errno(e, "%s", shown);
+	return 0;
+}
+
+int
+path_rm_rf(const char *p, struct kerr *e)
+{
+	struct walk w = { .rm = true, .visit = rm_visit };
+
+	return walk(&w, p, e);
+}
+
+static int
+chown_visit(const struct walk *w, int dfd, const char *name, const struct stat *st,
+    bool after, const char *shown, struct kerr *e)
+{
+	if (after || (st->st_uid == w->uid && st->st_gid == w->gid))
+		return 0;
+	if (fchownat(dfd, name, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return kerr_errno(e, "%s", shown);
+	return 0;
+}
+
+int
+path_chown_r(const char *p, uid_t uid, gid_t gid, struct kerr *e)
+{
+	struct walk w = { .uid = uid, .gid = gid, .visit = chown_visit };
+
+	return walk(&w, p, e);
 }
 
 int
