@@ -95,6 +95,13 @@ const struct cmd kiln_commands[] = {
 	  "  -p PORTS  the bulk's ports tree (default: default)\n"
 	  "  BUILD     a build name under logs/bulk/JAIL-PORTS/ (default: latest)\n"
 	  "  --json    print the status.json snapshot" },
+	{ "serve", cmd_serve, CMD_CONF | CMD_BASEFS,
+	  "serve the repositories and build logs over HTTP",
+	  "kiln serve [-l ADDR:PORT]\n"
+	  "  -l ADDR:PORT  where to listen (default KILN_HTTP_LISTEN, 127.0.0.1:8080;\n"
+	  "                [ADDR6]:PORT for IPv6, port 0 picks a free one)\n"
+	  "  Serves POUDRIERE_DATA/packages at /packages/ and POUDRIERE_DATA/logs at\n"
+	  "  /logs/ until SIGINT or SIGTERM; one line per request (kiln -q serve: none)." },
 	{ "makesum", cmd_makesum, CMD_CONF | CMD_BASEFS,
 	  "fetch a port's distfiles and write its distinfo",
 	  "kiln makesum [-p PORTS] ORIGIN\n"
