@@ -9,19 +9,54 @@
  * only what changed.  It does not build or decide what to rebuild.
  * Calls: port, util.
  *
- * Cache file (DIR/graph-<sha256 of the tree path>), one text record per
- * port, tab-separated, written atomically:
- *	P <key> <stat signature> <files hash> <pkgname> <flavor or -> <error or ->
- *	  <ignore or ->
- *	D <type> <key> <flavor or -> <implicit 0|1> <pattern>
- * A node's key is its origin, or origin@flavor for a dependency that names
- * a flavor; origin@F where F is the default flavor becomes an alias of the
- * plain node (GRAPH_ALIAS) once both are known.
- * The stat signature hashes names, sizes, mtimes and inodes of the port's
- * files (and its options file); when it matches, the files hash and the
- * metadata are reused without reading the files.  A header line
- * "kiln-graph 1 <environment hash>" invalidates the cache when kiln's
- * framework, ARCH/OPSYS or the options directory change.
+ * Cache file (DIR/graph-<first 16 hex of sha256 of the tree path>), text,
+ * written atomically (temporary name, rename), and only when some record
+ * differs from what the file already holds: a run where nothing changed
+ * does not write it.  First line "kiln-graph 4 <environment hash>"; the
+ * environment hash covers kiln's framework build, ARCH/OPSYS/OSVERSION,
+ * the options directory path, the default flavor and the sysroot, and a
+ * mismatch discards the whole file.  Then one record per node, its lines
+ * tab-separated:
+ *	P <key> <sig> <racy 0|1> <files hash> <pkgname|-> <flavor|-> <error|->
+ *	  <ignore|->
+ *	S <dir> <stamp> [<name> ...]	(zero or more, right after P)
+ *	D <type> <key> <flavor|-> <implicit 0|1> <pattern>	(one per edge)
+ * key: a node's key, its origin or origin@flavor for a dependency that
+ * names a flavor (origin@F where F is the default flavor becomes an alias
+ * of the plain node, GRAPH_ALIAS, once both are known).  sig: 16 hex
+ * digits, a 64-bit hash of the stat data of every entry under the port
+ * directory (work* at its top excluded; sorted relative name, mode,
+ * size, mtime and ctime to the nanosecond, inode) and of the options
+ * file (size, mtimes, ctimes, inode).  files hash: the SHA-256 of the
+ * contents (port_files_hash).  S: one line per directory of the port
+ * ("." for the port directory itself, else its relative path), stamp =
+ * 16 hex digits hashing that directory's inode, device, mtime and ctime,
+ * then its entries' names, sorted.  A directory with a tab or newline in
+ * a name gets no S line.  Records of a partial run (graph_load with
+ * origins) keep the other ports' records; a full run drops records of
+ * ports no longer in the tree.
+ *
+ * Change detection, per port, on each graph_load:
+ *  1. Every directory of the port is stat()ed.  When its stamp equals its
+ *     S line's, no entry was added, removed or renamed in it, so its
+ *     entries are stat()ed by the cached names without reading the
+ *     directory; otherwise it is read.  Every entry is stat()ed either
+ *     way, in parallel over the jobs threads.
+ *  2. If the sig equals the cached one and the record is not racy, the
+ *     cached metadata and edges are used: no file is read.
+ *  3. Otherwise the port's files are read and hashed.  If the files hash
+ *     equals the cached one, the cached metadata is used (a touch, or a
+ *     cp -p that restored the mtime, costs a read, not an evaluation);
+ *     else the port is evaluated again.
+ * Racy entries (git's racy-clean rule): filesystems stamp files with a
+ * coarse clock, so an edit made in the same clock tick as the stat that
+ * recorded a file can leave size, mtime and ctime unchanged.  A record
+ * is written racy when any entry's mtime or ctime is no older than
+ * GRAPH_RACY_SECONDS before the run started; the next run neither trusts
+ * its sig nor its S lines (step 3 always runs for it).  This assumes
+ * timestamps with at most 1 s granularity and a file server clock at
+ * most 1 s ahead.  ctime cannot be set by users, so restoring an mtime
+ * (touch -d, cp -p, tar x) still changes the sig.
  */
 #ifndef KILN_GRAPH_H
 #define KILN_GRAPH_H
@@ -32,15 +67,18 @@
 #include "util/vec.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct graph_node;
+struct graph_arena;
 
+/* Strings of nodes and edges are owned by the graph (freed by graph_free). */
 struct graph_edge {
 	enum port_dep_type type;
 	struct graph_node *to;	/* borrowed (a node of the same graph) */
 	bool implicit;
-	char *pattern;		/* owned */
-	char *flavor;		/* owned or NULL */
+	char *pattern;		/* graph's */
+	char *flavor;		/* graph's, or NULL */
 };
 
 #define GRAPH_EVALUATED	1u	/* metadata present (from a run or the cache) */
@@ -49,20 +87,26 @@ struct graph_edge {
 #define GRAPH_ALIAS	8u	/* origin@F where F is origin's default: see alias */
 
 struct graph_node {
-	char *origin;		/* the key: origin, or origin@flavor; owned */
-	char *flavor;		/* the flavor evaluated, or NULL; owned */
+	char *origin;		/* the key: origin, or origin@flavor */
+	char *flavor;		/* the flavor evaluated, or NULL */
 	struct graph_node *alias;	/* GRAPH_ALIAS: the plain node to use */
-	char *pkgname;		/* owned, or NULL when evaluation failed */
-	char *error;		/* evaluation error, owned, or NULL */
+	char *pkgname;		/* NULL when evaluation failed */
+	char *error;		/* evaluation error, or NULL */
 	/* "IGNORE: why" or "BROKEN: why" (after options; IGNORE wins), owned,
 	 * or NULL: the port must not be built (bulk -T builds BROKEN ones). */
 	char *ignore;
 	char files_hash[SHA256_HEX_LEN + 1];
-	char sig[SHA256_HEX_LEN + 1];
+	char sig[SHA256_HEX_LEN + 1];	/* 16 hex digits, see the cache */
 	unsigned flags;
 	VEC(struct graph_edge) deps;	/* forward */
 	VEC(struct graph_edge) rdeps;	/* reverse: to = the dependent */
 	int mark;		/* scratch for traversals */
+	/* private to graph.c */
+	uint32_t hash;		/* of origin, for the index */
+	bool racy;		/* written racy (see the cache) */
+	const char *crec;	/* unchanged cached record (during graph_load) */
+	size_t creclen;
+	char *dirs;		/* S lines to write, owned, or NULL */
 };
 
 struct graph {
@@ -74,8 +118,18 @@ struct graph {
 	VEC(struct graph_node *) nodes;	/* owned, in insertion order */
 	struct graph_node **slots;	/* hash index by origin */
 	size_t cap;
-	unsigned evaluated, cached;	/* counts from the last graph_load */
+	struct graph_arena *arena;	/* node and edge storage, owned */
+	/* Tests: keep whole seconds of timestamps only, as a filesystem with
+	 * 1 s granularity does (exercises the racy rule). */
+	bool coarse_times;
+	/* Counts from the last graph_load: evaluated; taken from the cache
+	 * (rehashed of them: stat data changed or racy, contents did not). */
+	unsigned evaluated, cached, rehashed;
+	bool cache_written;		/* the last graph_load wrote the cache */
 };
+
+/* Seconds before a run's start within which a timestamp is racy. */
+#define GRAPH_RACY_SECONDS 2
 
 /*
  * Prepare a graph of tree.  env->portsdir is set to tree; cache_dir may
