@@ -171,9 +171,12 @@ node_get_n(struct graph *g, const char *origin, size_t len)
 	if (n)
 		return n;
 	index_grow(g, g->nodes.n + 1);
-	n = arena_alloc(g, sizeof(*n));
+	/* the key right behind the node: a lookup touches one place */
+	n = arena_alloc(g, sizeof(*n) + len + 1);
 	memset(n, 0, sizeof(*n));
-	n->origin = arena_strndup(g, origin, len);
+	n->origin = (char *)(n + 1);
+	memcpy(n->origin, origin, len);
+	n->origin[len] = '\0';
 	n->hash = h;
 	for (j = h & (g->cap - 1); g->slots[j]; j = (j + 1) & (g->cap - 1))
 		;
@@ -831,6 +834,14 @@ struct job {
 	bool rehashed;		/* ... after its contents were hashed again */
 	bool same;		/* ... and the record stays as it is */
 	bool not_a_port;	/* no Makefile: a scanned directory that is no port */
+	/* from_cache: the record parsed (parse_cached), for absorb */
+	struct graph_arena *chunk;	/* its strings, owned until absorbed */
+	struct graph_edge *edges;	/* owned until absorbed */
+	struct field *keys;	/* node keys of edges whose to is still NULL */
+	size_t nedges;
+	bool need_main;		/* some edge needs the main thread (absorb) */
+	struct graph_node *node;	/* borrowed: this job's node */
+	char *pkgname, *flavor, *error_c, *ignore;	/* in chunk */
 };
 
 struct pool {
@@ -867,13 +878,105 @@ record_ok(const struct crec *r, struct field *f)
 	return true;
 }
 
+/* Whether a node must be queued for a later round. */
+static bool
+to_queue(const struct graph_node *to)
+{
+	return !(to->flags & GRAPH_EVALUATED) && to->mark != -1;
+}
+
+static char *
+chunk_str(struct graph_arena *a, const struct field *f, bool dash_null)
+{
+	char *p;
+
+	if (dash_null && f->n == 1 && f->s[0] == '-')
+		return NULL;
+	p = a->mem + a->used;
+	memcpy(p, f->s, f->n);
+	p[f->n] = '\0';
+	a->used += f->n + 1;
+	return p;
+}
+
+/*
+ * Parse a record (checked by record_ok) into the job: strings into one
+ * chunk (the record's length bounds them), edges resolved to the nodes
+ * that exist already.  Workers only read the index: the main thread
+ * changes it between rounds, never during one.
+ */
+static void
+parse_cached(struct job *j)
+{
+	const struct crec *r = j->cached;
+	struct field f[P_FIELDS];
+	const char *p, *q, *next;
+	size_t nd = 0, k = 0;
+	struct graph_arena *a = xmalloc(sizeof(*a) + (size_t)(r->end - r->start));
+	const struct graph *g = j->g;
+	uint32_t *hs;
+
+	a->next = NULL;
+	a->used = 0;
+	a->size = (size_t)(r->end - r->start);
+	j->chunk = a;
+	split_line(r->start, r->end, f, P_FIELDS, &p);
+	memcpy(j->hash, f[4].s, SHA256_HEX_LEN);
+	j->hash[SHA256_HEX_LEN] = '\0';
+	j->pkgname = chunk_str(a, &f[5], true);
+	j->flavor = chunk_str(a, &f[6], true);
+	j->error_c = chunk_str(a, &f[7], true);
+	j->ignore = chunk_str(a, &f[8], true);
+	for (q = p; q < r->end; q = (const char *)memchr(q, '\n', (size_t)(r->end - q)) + 1)
+		nd += q[0] == 'D';
+	j->edges = xcalloc(nd ? nd : 1, sizeof(*j->edges));
+	j->keys = xcalloc(nd ? nd : 1, sizeof(*j->keys));
+	hs = xcalloc(nd ? nd : 1, sizeof(*hs));
+	for (; p < r->end && k < nd; p = next) {
+		struct field d[D_FIELDS];
+		struct graph_edge *ed = &j->edges[k];
+		if (p[0] != 'D') {
+			next = (const char *)memchr(p, '\n', (size_t)(r->end - p)) + 1;
+			continue;	/* an S line */
+		}
+		split_line(p, r->end, d, D_FIELDS, &next);
+		/* d[2] is already the node key (origin@flavor) */
+		j->keys[k] = d[2];
+		hs[k] = hash_mem(d[2].s, d[2].n);
+		/* the lookups below miss the cache: start the loads now */
+		if (g->cap)
+			__builtin_prefetch(&g->slots[hs[k] & (g->cap - 1)]);
+		ed->type = (enum port_dep_type)(d[1].s[0] - '0');
+		ed->implicit = d[4].s[0] == '1';
+		ed->pattern = chunk_str(a, &d[5], false);
+		ed->flavor = chunk_str(a, &d[3], true);
+		k++;
+	}
+	j->nedges = k;
+	for (k = 0; k < j->nedges && g->cap; k++) {
+		const struct graph_node *s = g->slots[hs[k] & (g->cap - 1)];
+		if (s)
+			__builtin_prefetch(&s->hash);
+	}
+	for (k = 0; k < j->nedges; k++) {
+		struct graph_edge *ed = &j->edges[k];
+		ed->to = find_n(g, j->keys[k].s, j->keys[k].n, hs[k]);
+		/* flags and marks change in absorb, between rounds (to_queue) */
+		if (ed->to == NULL || to_queue(ed->to))
+			j->need_main = true;
+		else
+			j->keys[k].s = NULL;	/* nothing for absorb to do */
+	}
+	free(hs);
+}
+
 static void
 run_job(struct job *j)
 {
 	struct kerr e;
 	char *dir, *of, *origin = xstrdup(j->origin), *at = strchr(origin, '@');
 	struct port_env env = j->g->env;
-	struct walk *w = xcalloc(1, sizeof(*w));
+	struct walk *w = xmalloc(sizeof(*w));	/* PATH_MAX: not on the stack */
 	struct field f[P_FIELDS];
 	bool trusted = false;
 
@@ -887,6 +990,7 @@ run_job(struct job *j)
 	/* a racy record's sig and S lines are not evidence of anything */
 	trusted = j->cached && f[3].s[0] == '0';
 	w->g = j->g;
+	w->racy = w->makefile = w->unsure = false;
 	w->rootfd = j->rootfd;
 	w->racy_from = j->racy_from;
 	strbuf_init(&w->dirs, 256);
@@ -906,14 +1010,17 @@ run_job(struct job *j)
 		j->from_cache = true;
 		j->same = !j->racy && strlen(j->dirs) == (size_t)(d - s) &&
 		    memcmp(j->dirs, s, (size_t)(d - s)) == 0;
+		parse_cached(j);
 		goto out;
 	}
 	dir = path_join(j->g->tree, origin);
 	of = port_options_file(j->g->env.options_dir, origin);
 	if (port_files_hash(dir, of, j->hash, &e) < 0)
 		j->error = xstrdup(e.msg);
-	else if (j->cached && memcmp(f[4].s, j->hash, SHA256_HEX_LEN) == 0)
+	else if (j->cached && memcmp(f[4].s, j->hash, SHA256_HEX_LEN) == 0) {
 		j->from_cache = j->rehashed = true;
+		parse_cached(j);
+	}
 	else if (port_load(&env, origin, &j->port, &e) < 0)
 		j->error = xstrdup(e.msg);
 	free(dir);
@@ -949,45 +1056,36 @@ add_edge(struct graph_node *from, struct graph_node *to, enum port_dep_type t,
 	vec_push(&from->deps, ((struct graph_edge){ t, to, implicit, pattern, flavor }));
 }
 
-static char *
-field_str(struct graph *g, const struct field *f)
-{
-	return f->n == 1 && f->s[0] == '-' ? NULL : arena_strndup(g, f->s, f->n);
-}
-
-/* A node's metadata and edges from its cached record (checked by record_ok). */
+/* A node's metadata and edges from the record its job parsed. */
 static void
-absorb_cached(struct graph *g, struct graph_node *n, const struct crec *r,
+absorb_cached(struct graph *g, struct graph_node *n, struct job *j,
     mk_words *queue)
 {
-	struct field f[P_FIELDS];
-	const char *p, *next;
-	size_t nd = 0;
-
-	split_line(r->start, r->end, f, P_FIELDS, &p);
-	memcpy(n->files_hash, f[4].s, SHA256_HEX_LEN);
-	n->files_hash[SHA256_HEX_LEN] = '\0';
-	n->pkgname = field_str(g, &f[5]);
-	n->flavor = field_str(g, &f[6]);
-	n->error = field_str(g, &f[7]);
-	n->ignore = field_str(g, &f[8]);
-	for (const char *q = p; q < r->end; q = (const char *)memchr(q, '\n',
-	    (size_t)(r->end - q)) + 1)
-		nd += q[0] == 'D';
-	vec_reserve(&n->deps, nd);
-	for (; p < r->end; p = next) {
-		struct field d[D_FIELDS];
+	/* the chunk joins the arena behind the chunk being filled */
+	if (g->arena) {
+		j->chunk->next = g->arena->next;
+		g->arena->next = j->chunk;
+	} else {
+		g->arena = j->chunk;
+	}
+	j->chunk = NULL;
+	memcpy(n->files_hash, j->hash, sizeof(n->files_hash));
+	n->pkgname = j->pkgname;
+	n->flavor = j->flavor;
+	n->error = j->error_c;
+	n->ignore = j->ignore;
+	n->deps.v = j->edges;
+	n->deps.n = n->deps.cap = j->nedges;
+	j->edges = NULL;
+	for (size_t k = 0; k < n->deps.n && j->need_main; k++) {
 		struct graph_node *to;
-		if (p[0] != 'D' || split_line(p, r->end, d, D_FIELDS, &next) != D_FIELDS) {
-			next = (const char *)memchr(p, '\n', (size_t)(r->end - p)) + 1;
-			continue;	/* an S line */
-		}
-		/* d[2] is already the node key (origin@flavor) */
-		to = node_get_n(g, d[2].s, d[2].n);
-		add_edge(n, to, (enum port_dep_type)(d[1].s[0] - '0'), d[4].s[0] == '1',
-		    arena_strndup(g, d[5].s, d[5].n), field_str(g, &d[3]));
-		if (!(to->flags & GRAPH_EVALUATED))
-			vec_push(queue, xstrndup(d[2].s, d[2].n));
+		if (j->keys[k].s == NULL)
+			continue;
+		to = n->deps.v[k].to;
+		if (to == NULL)
+			to = n->deps.v[k].to = node_get_n(g, j->keys[k].s, j->keys[k].n);
+		if (to_queue(to))
+			vec_push(queue, xstrdup(to->origin));
 	}
 }
 
@@ -995,7 +1093,7 @@ absorb_cached(struct graph *g, struct graph_node *n, const struct crec *r,
 static void
 absorb(struct graph *g, struct job *j, mk_words *queue)
 {
-	struct graph_node *n = node_get(g, j->origin);
+	struct graph_node *n = j->node;
 	char *ign;
 
 	if (j->not_a_port) {
@@ -1009,7 +1107,7 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 		n->flags |= GRAPH_FROM_CACHE;
 		g->cached++;
 		g->rehashed += j->rehashed;
-		absorb_cached(g, n, j->cached, queue);
+		absorb_cached(g, n, j, queue);
 		if (j->same) {
 			n->crec = j->cached->start;
 			n->creclen = (size_t)(j->cached->end - j->cached->start);
@@ -1043,7 +1141,7 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 			struct graph_node *to = node_get(g, key);
 			add_edge(n, to, d->type, d->implicit, arena_str(g, d->pattern),
 			    arena_str(g, d->flavor));
-			if (!(to->flags & GRAPH_EVALUATED))
+			if (to_queue(to))
 				vec_push(queue, key);
 			else
 				free(key);
@@ -1051,10 +1149,12 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 	}
 }
 
-/* Reverse edges, sized exactly. */
-static void
-build_rdeps(struct graph *g)
+void
+graph_rdeps(struct graph *g)
 {
+	if (g->rdeps_built)
+		return;
+	g->rdeps_built = true;
 	for (size_t i = 0; i < g->nodes.n; i++)
 		for (size_t k = 0; k < g->nodes.v[i]->deps.n; k++)
 			g->nodes.v[i]->deps.v[k].to->rdeps.cap++;
@@ -1062,7 +1162,8 @@ build_rdeps(struct graph *g)
 		struct graph_node *n = g->nodes.v[i];
 		size_t cap = n->rdeps.cap;
 		n->rdeps.cap = 0;
-		vec_reserve(&n->rdeps, cap);
+		if (cap > 0)
+			vec_reserve(&n->rdeps, cap);
 	}
 	for (size_t i = 0; i < g->nodes.n; i++) {
 		struct graph_node *n = g->nodes.v[i];
@@ -1104,25 +1205,16 @@ merge_default_flavors(struct graph *g)
 	}
 	if (!any)
 		return;
+	/* the alias's dependents now depend on the plain node */
 	for (size_t i = 0; i < g->nodes.n; i++) {
 		struct graph_node *n = g->nodes.v[i];
 		for (size_t k = 0; k < n->deps.n; k++)
 			if (n->deps.v[k].to->flags & GRAPH_ALIAS)
 				n->deps.v[k].to = n->deps.v[k].to->alias;
-		for (size_t k = 0; k < n->rdeps.n; k++)
-			if (n->rdeps.v[k].to->flags & GRAPH_ALIAS)
-				n->rdeps.v[k].to = n->rdeps.v[k].to->alias;
 	}
-	for (size_t i = 0; i < g->nodes.n; i++) {
-		struct graph_node *n = g->nodes.v[i];
-		if (!(n->flags & GRAPH_ALIAS))
-			continue;
-		/* the alias's dependents now depend on the plain node */
-		for (size_t k = 0; k < n->rdeps.n; k++)
-			vec_push(&n->alias->rdeps, n->rdeps.v[k]);
-		vec_free(&n->rdeps);
-		vec_free(&n->deps);
-	}
+	for (size_t i = 0; i < g->nodes.n; i++)
+		if (g->nodes.v[i]->flags & GRAPH_ALIAS)
+			vec_free(&g->nodes.v[i]->deps);
 }
 
 /* Run one round of jobs over origins with the graph's threads. */
@@ -1142,6 +1234,7 @@ run_round(struct graph *g, struct cache *c, mk_words *round, int rootfd,
 		pool.jobs[i].g = g;
 		pool.jobs[i].origin = round->v[i];
 		pool.jobs[i].cached = r;
+		pool.jobs[i].node = graph_find(g, round->v[i]);
 		pool.jobs[i].rootfd = rootfd;
 		pool.jobs[i].racy_from = racy_from;
 		if (r)
@@ -1161,6 +1254,9 @@ run_round(struct graph *g, struct cache *c, mk_words *round, int rootfd,
 		absorb(g, &pool.jobs[i], next);
 		free(pool.jobs[i].error);
 		free(pool.jobs[i].dirs);
+		free(pool.jobs[i].chunk);
+		free(pool.jobs[i].edges);
+		free(pool.jobs[i].keys);
 		port_free(pool.jobs[i].port);
 	}
 	free(pool.jobs);
@@ -1176,6 +1272,12 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 	bool full = origins == NULL || n == 0;
 	bool scanned = full;	/* first round: all exist */
 
+	if (g->rdeps_built) {
+		/* rebuilt on demand over the grown graph */
+		for (size_t i = 0; i < g->nodes.n; i++)
+			vec_free(&g->nodes.v[i]->rdeps);
+		g->rdeps_built = false;
+	}
 	g->evaluated = g->cached = g->rehashed = 0;
 	g->cache_written = false;
 	/* before any stat: what changes from here on is racy */
@@ -1215,16 +1317,15 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 			vec_push(&round, queue.v[i]);
 			queue.v[i] = NULL;
 		}
-		for (size_t i = 0; i < round.n; i++)
-			graph_find(g, round.v[i])->mark = 0;
 		mk_words_free(&queue);
 		run_round(g, &cache, &round, rootfd, racy_from, &next);
+		for (size_t i = 0; i < round.n; i++)
+			graph_find(g, round.v[i])->mark = 0;
 		/* round.v strings were moved out of the queue: free them here */
 		mk_words_free(&round);
 		queue = next;
 		scanned = false;
 	}
-	build_rdeps(g);
 	if (cache_write(g, &cache, full, e) < 0)
 		goto out;
 	merge_default_flavors(g);

@@ -99,14 +99,16 @@ struct graph_node {
 	char sig[SHA256_HEX_LEN + 1];	/* 16 hex digits, see the cache */
 	unsigned flags;
 	VEC(struct graph_edge) deps;	/* forward */
-	VEC(struct graph_edge) rdeps;	/* reverse: to = the dependent */
+	VEC(struct graph_edge) rdeps;	/* reverse: to = the dependent;
+					 * empty until graph_rdeps() */
 	int mark;		/* scratch for traversals */
 	/* private to graph.c */
-	uint32_t hash;		/* of origin, for the index */
 	bool racy;		/* written racy (see the cache) */
 	const char *crec;	/* unchanged cached record (during graph_load) */
 	size_t creclen;
 	char *dirs;		/* S lines to write, owned, or NULL */
+	uint32_t hash;		/* of origin, for the index; last, next to the
+				 * origin string that follows the node */
 };
 
 struct graph {
@@ -126,6 +128,7 @@ struct graph {
 	 * (rehashed of them: stat data changed or racy, contents did not). */
 	unsigned evaluated, cached, rehashed;
 	bool cache_written;		/* the last graph_load wrote the cache */
+	bool rdeps_built;
 };
 
 /* Seconds before a run's start within which a timestamp is racy. */
@@ -150,6 +153,13 @@ int graph_scan(const char *tree, mk_words *origins, struct kerr *e);
 int graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e);
 
 struct graph_node *graph_find(const struct graph *g, const char *origin);
+
+/*
+ * Fill every node's rdeps from the forward edges (aliases resolved,
+ * missing origins dropped).  Once per graph_load; the callers that need
+ * reverse edges ask for them, the others do not pay for them.
+ */
+void graph_rdeps(struct graph *g);
 
 /*
  * Nodes reachable from roots (included) through edges whose type bit is in
