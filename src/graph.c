@@ -697,6 +697,7 @@ static void
 walk_dir(struct walk *w, struct stat *st, int depth)
 {
 	char stamp[17];
+	uint64_t h;
 	const char *rel = depth == 0 ? "." : w->path + w->base + 1;
 	const char *names, *names_end, *p;
 	struct strbuf list = STRBUF_INIT;
@@ -704,10 +705,13 @@ walk_dir(struct walk *w, struct stat *st, int depth)
 	bool listable = strpbrk(rel, "\t\n") == NULL;
 
 	walk_times(w, st);
-	hex16(stamp, mix(mix(mix(mix(mix(mix(0, (uint64_t)st->st_ino),
+	h = mix(mix(mix(mix(mix(mix(0, (uint64_t)st->st_ino),
 	    (uint64_t)st->st_dev), (uint64_t)st->st_mtim.tv_sec),
 	    (uint64_t)st->st_mtim.tv_nsec), (uint64_t)st->st_ctim.tv_sec),
-	    (uint64_t)st->st_ctim.tv_nsec));
+	    (uint64_t)st->st_ctim.tv_nsec);
+	hex16(stamp, h);
+	/* an entry added or removed anywhere changes the sig too */
+	w->sig = mix(w->sig, h);
 	if ((names = cached_names(w, rel, stamp, &names_end)) == NULL) {
 		bool odd = false;
 		if (read_names(w, depth == 0, &list, &odd) < 0) {
