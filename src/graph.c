@@ -167,16 +167,19 @@ node_get_n(struct graph *g, const char *origin, size_t len)
 	uint32_t h = hash_mem(origin, len);
 	struct graph_node *n = find_n(g, origin, len, h);
 	size_t j;
+	char *key;
 
 	if (n)
 		return n;
 	index_grow(g, g->nodes.n + 1);
-	/* the key right behind the node: a lookup touches one place */
-	n = arena_alloc(g, sizeof(*n) + len + 1);
+	/* the key right before the node's hot fields: a lookup touches one
+	 * place */
+	key = arena_alloc(g, ((len + 16) & ~(size_t)15) + sizeof(*n));
+	n = (struct graph_node *)(key + ((len + 16) & ~(size_t)15));
 	memset(n, 0, sizeof(*n));
-	n->origin = (char *)(n + 1);
-	memcpy(n->origin, origin, len);
-	n->origin[len] = '\0';
+	memcpy(key, origin, len);
+	key[len] = '\0';
+	n->origin = key;
 	n->hash = h;
 	for (j = h & (g->cap - 1); g->slots[j]; j = (j + 1) & (g->cap - 1))
 		;
@@ -959,8 +962,10 @@ parse_cached(struct job *j)
 	j->nedges = k;
 	for (k = 0; k < j->nedges && g->cap; k++) {
 		const struct graph_node *s = g->slots[hs[k] & (g->cap - 1)];
-		if (s)
+		if (s) {
 			__builtin_prefetch(&s->hash);
+			__builtin_prefetch((const char *)s - 16);	/* the key */
+		}
 	}
 	for (k = 0; k < j->nedges; k++) {
 		struct graph_edge *ed = &j->edges[k];
@@ -970,6 +975,10 @@ parse_cached(struct job *j)
 			j->need_main = true;
 		else
 			j->keys[k].s = NULL;	/* nothing for absorb to do */
+	}
+	if (!j->need_main) {
+		free(j->keys);
+		j->keys = NULL;
 	}
 	free(hs);
 }
@@ -1014,6 +1023,11 @@ run_job(struct job *j)
 		j->from_cache = true;
 		j->same = !j->racy && strlen(j->dirs) == (size_t)(d - s) &&
 		    memcmp(j->dirs, s, (size_t)(d - s)) == 0;
+		if (j->same) {
+			/* freed by the thread that allocated it: cheaper */
+			free(j->dirs);
+			j->dirs = NULL;
+		}
 		parse_cached(j);
 		goto out;
 	}
@@ -1057,7 +1071,8 @@ static void
 add_edge(struct graph_node *from, struct graph_node *to, enum port_dep_type t,
     bool implicit, char *pattern, char *flavor)
 {
-	vec_push(&from->deps, ((struct graph_edge){ t, to, implicit, pattern, flavor }));
+	vec_push(&from->deps, ((struct graph_edge){ .to = to, .pattern = pattern,
+	    .flavor = flavor, .type = t, .implicit = implicit }));
 }
 
 /* A node's metadata and edges from the record its job parsed. */
@@ -1221,6 +1236,20 @@ merge_default_flavors(struct graph *g)
 			vec_free(&g->nodes.v[i]->deps);
 }
 
+struct cache_reader {
+	const struct graph *g;
+	struct cache *c;
+};
+
+static void *
+cache_reader(void *arg)
+{
+	struct cache_reader *r = arg;
+
+	cache_read(r->g, r->c);
+	return NULL;
+}
+
 /* Run one round of jobs over origins with the graph's threads. */
 static void
 run_round(struct graph *g, struct cache *c, mk_words *round, int rootfd,
@@ -1272,7 +1301,10 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 	mk_words queue = VEC_INIT, all = VEC_INIT;
 	struct cache cache = { STRBUF_INIT, false, VEC_INIT, NULL, 0 };
 	struct timespec racy_from;
+	struct cache_reader cr;
+	pthread_t reader;
 	int rc = -1, rootfd = -1;
+	bool reading, scanned_ok = true;
 	bool full = origins == NULL || n == 0;
 	bool scanned = full;	/* first round: all exist */
 
@@ -1293,9 +1325,14 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 		kerr_errno(e, "%s", g->tree);
 		goto out;
 	}
+	/* read the cache while the tree is scanned */
+	cr.g = g;
+	cr.c = &cache;
+	reading = pthread_create(&reader, NULL, cache_reader, &cr) == 0;
+	if (!reading)
+		cache_read(g, &cache);
 	if (full) {
-		if (scan(g->tree, &all, false, e) < 0)
-			goto out;
+		scanned_ok = scan(g->tree, &all, false, e) == 0;
 		index_grow(g, all.n + all.n / 8);
 		for (size_t i = 0; i < all.n; i++)
 			vec_push(&queue, xstrdup(all.v[i]));
@@ -1303,7 +1340,10 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 		for (size_t i = 0; i < n; i++)
 			vec_push(&queue, xstrdup(origins[i]));
 	}
-	cache_read(g, &cache);
+	if (reading)
+		pthread_join(reader, NULL);
+	if (!scanned_ok)
+		goto out;
 	while (queue.n > 0) {
 		mk_words round = VEC_INIT, next = VEC_INIT;
 
@@ -1386,7 +1426,7 @@ dfs_cycle(struct graph_node *n, graph_nodes *stack, struct kerr *e)
 }
 
 /*
- * Does version v satisfy constraint c (">=1.2", ">1<2", "=3")?  On failure
+ * Does version v satisfy constraint c (">=1.2", ">1<2", "=3")?
  */
 static bool
 constraint_ok(const char *v, const char *c)
@@ -1407,54 +1447,48 @@ constraint_ok(const char *v, const char *c)
 	return true;
 }
 
-/* pkg>=ver dependencies must be met by the version the tree has. */
-static int
-check_versions(struct graph *g, struct kerr *e)
+/* A pkg>=ver dependency is met by the version the tree has. */
+static bool
+version_ok(const struct graph_edge *d)
 {
-	for (size_t i = 0; i < g->nodes.n; i++) {
-		struct graph_node *n = g->nodes.v[i];
-		for (size_t k = 0; k < n->deps.n; k++) {
-			const struct graph_edge *d = &n->deps.v[k];
-			const char *op = strpbrk(d->pattern, "<>=");
-			const char *ver;
-			if (op == NULL || d->to->pkgname == NULL ||
-			    (ver = strrchr(d->to->pkgname, '-')) == NULL)
-				continue;
-			if (!constraint_ok(ver + 1, op))
-				return kerr_set(e, "%s needs %s (%s_DEPENDS) but %s provides %s",
-				    n->origin, d->pattern, port_dep_type_name(d->type),
-				    d->to->origin, d->to->pkgname);
-		}
-	}
-	return 0;
+	const char *op = strpbrk(d->pattern, "<>=");
+	const char *ver;
+
+	if (op == NULL || d->to->pkgname == NULL ||
+	    (ver = strrchr(d->to->pkgname, '-')) == NULL)
+		return true;
+	return constraint_ok(ver + 1, op);
 }
 
 static int
 check_missing_and_cycles(struct graph *g, struct kerr *e)
 {
 	graph_nodes stack = VEC_INIT;
+	const struct graph_node *vn = NULL;	/* first unmet version: vn, ve */
+	const struct graph_edge *ve = NULL;
 	int rc = 0;
 
-	for (size_t i = 0; i < g->nodes.n; i++) {
-		struct graph_node *n = g->nodes.v[i];
-		for (size_t k = 0; k < n->deps.n; k++) {
-			struct graph_edge *d = &n->deps.v[k];
-			if (!(d->to->flags & GRAPH_MISSING) || d->implicit)
-				continue;
-			vec_free(&stack);
-			return kerr_set(e, "%s depends on %s (%s_DEPENDS %s), which is "
-			    "not in the ports tree %s", n->origin, d->to->origin,
-			    port_dep_type_name(d->type), d->pattern, g->tree);
-		}
-	}
-	/* Implicit dependencies the tree does not carry come from the jail. */
+	/* One pass: missing origins fail; implicit ones the tree does not
+	 * carry come from the jail (edges dropped); unmet versions are
+	 * reported after cycles, as a cycle is the worse news. */
 	for (size_t i = 0; i < g->nodes.n; i++) {
 		struct graph_node *n = g->nodes.v[i];
 		size_t o = 0;
 		for (size_t k = 0; k < n->deps.n; k++) {
-			if (n->deps.v[k].to->flags & GRAPH_MISSING)
-				continue;
-			n->deps.v[o++] = n->deps.v[k];
+			struct graph_edge *d = &n->deps.v[k];
+			if (d->to->flags & GRAPH_MISSING) {
+				if (d->implicit)
+					continue;
+				vec_free(&stack);
+				return kerr_set(e, "%s depends on %s (%s_DEPENDS %s), which is "
+				    "not in the ports tree %s", n->origin, d->to->origin,
+				    port_dep_type_name(d->type), d->pattern, g->tree);
+			}
+			if (ve == NULL && !version_ok(d)) {
+				vn = n;
+				ve = &n->deps.v[o];
+			}
+			n->deps.v[o++] = *d;
 		}
 		n->deps.n = o;
 		n->mark = 0;
@@ -1464,8 +1498,10 @@ check_missing_and_cycles(struct graph *g, struct kerr *e)
 		    !(g->nodes.v[i]->flags & (GRAPH_MISSING | GRAPH_ALIAS)))
 			rc = dfs_cycle(g->nodes.v[i], &stack, e);
 	vec_free(&stack);
-	if (rc == 0)
-		rc = check_versions(g, e);
+	if (rc == 0 && ve)
+		rc = kerr_set(e, "%s needs %s (%s_DEPENDS) but %s provides %s",
+		    vn->origin, ve->pattern, port_dep_type_name(ve->type),
+		    ve->to->origin, ve->to->pkgname);
 	return rc;
 }
 

@@ -74,11 +74,11 @@ struct graph_arena;
 
 /* Strings of nodes and edges are owned by the graph (freed by graph_free). */
 struct graph_edge {
-	enum port_dep_type type;
 	struct graph_node *to;	/* borrowed (a node of the same graph) */
-	bool implicit;
 	char *pattern;		/* graph's */
 	char *flavor;		/* graph's, or NULL */
+	enum port_dep_type type;
+	bool implicit;
 };
 
 #define GRAPH_EVALUATED	1u	/* metadata present (from a run or the cache) */
@@ -86,29 +86,29 @@ struct graph_edge {
 #define GRAPH_MISSING	4u	/* referenced but not in the tree */
 #define GRAPH_ALIAS	8u	/* origin@F where F is origin's default: see alias */
 
+/* The fields every traversal touches come first (one cache line). */
 struct graph_node {
+	unsigned flags;
+	int mark;		/* scratch for traversals */
+	VEC(struct graph_edge) deps;	/* forward */
 	char *origin;		/* the key: origin, or origin@flavor */
+	char *pkgname;		/* NULL when evaluation failed */
+	uint32_t hash;		/* private: of origin, for the index */
+	bool racy;		/* private: written racy (see the cache) */
 	char *flavor;		/* the flavor evaluated, or NULL */
 	struct graph_node *alias;	/* GRAPH_ALIAS: the plain node to use */
-	char *pkgname;		/* NULL when evaluation failed */
 	char *error;		/* evaluation error, or NULL */
-	/* "IGNORE: why" or "BROKEN: why" (after options; IGNORE wins), owned,
+	/* "IGNORE: why" or "BROKEN: why" (after options; IGNORE wins),
 	 * or NULL: the port must not be built (bulk -T builds BROKEN ones). */
 	char *ignore;
 	char files_hash[SHA256_HEX_LEN + 1];
 	char sig[SHA256_HEX_LEN + 1];	/* 16 hex digits, see the cache */
-	unsigned flags;
-	VEC(struct graph_edge) deps;	/* forward */
 	VEC(struct graph_edge) rdeps;	/* reverse: to = the dependent;
 					 * empty until graph_rdeps() */
-	int mark;		/* scratch for traversals */
-	/* private to graph.c */
-	bool racy;		/* written racy (see the cache) */
-	const char *crec;	/* unchanged cached record (during graph_load) */
+	/* private to graph.c, used while graph_load runs */
+	const char *crec;	/* unchanged cached record */
 	size_t creclen;
 	char *dirs;		/* S lines to write, owned, or NULL */
-	uint32_t hash;		/* of origin, for the index; last, next to the
-				 * origin string that follows the node */
 };
 
 struct graph {

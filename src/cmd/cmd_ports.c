@@ -142,8 +142,10 @@ ports_graph(struct kctx *k, const char *tree_name, char **origins, int n, bool d
 		strbuf_addstr(&ob, "\n]\n");
 	out_flush(&ob, true);
 	if (k->verbose > 0)
-		fprintf(stderr, "kiln: %zu ports, %u evaluated, %u from the cache\n",
-		    g.nodes.n, g.evaluated, g.cached);
+		fprintf(stderr, "kiln: %zu ports, %u evaluated, %u from the cache "
+		    "(%u of them read again: stat data changed), cache %s\n",
+		    g.nodes.n, g.evaluated, g.cached, g.rehashed,
+		    g.cache_written ? "written" : "unchanged");
 	rc = EXIT_OK;
 out:
 	strbuf_release(&ob);
