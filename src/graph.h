@@ -2,12 +2,13 @@
  * graph: a ports tree as a DAG.  Scans category/port directories,
  * evaluates ports (all, or on demand from some origins, following their
  * dependencies) with PREPARE_PARALLEL_JOBS threads, indexes nodes by
- * origin (hash table) with typed forward and reverse edges, detects
+ * origin (hash table) with typed forward and (graph_rdeps) reverse edges,
+ * detects
  * cycles (the message shows the cycle's path) and missing origins (the
  * message names both ports), and computes transitive closures.  A
  * metadata cache keyed by each port's files makes a second run evaluate
  * only what changed.  It does not build or decide what to rebuild.
- * Calls: port, util.
+ * Calls: port, version, util.
  *
  * Cache file (DIR/graph-<first 16 hex of sha256 of the tree path>), text,
  * written atomically (temporary name, rename), and only when some record
@@ -26,13 +27,17 @@
  * of the plain node, GRAPH_ALIAS, once both are known).  sig: 16 hex
  * digits, a 64-bit hash of the stat data of every entry under the port
  * directory (work* at its top excluded; sorted relative name, mode,
- * size, mtime and ctime to the nanosecond, inode) and of the options
- * file (size, mtimes, ctimes, inode).  files hash: the SHA-256 of the
+ * size, mtime and ctime to the nanosecond, inode), of every directory's
+ * stamp (below) and of the options file (mode, size, mtime, ctime,
+ * inode).  Not cryptographic: a change of any one field always changes
+ * it, several at once collide with odds near 2^-64.  files hash: the
+ * SHA-256 of the
  * contents (port_files_hash).  S: one line per directory of the port
  * ("." for the port directory itself, else its relative path), stamp =
  * 16 hex digits hashing that directory's inode, device, mtime and ctime,
  * then its entries' names, sorted.  A directory with a tab or newline in
- * a name gets no S line.  Records of a partial run (graph_load with
+ * a name gets no S line (it is read on every run).  A node whose key,
+ * pkgname, flavor, or edge fields hold a tab or newline is not cached.  Records of a partial run (graph_load with
  * origins) keep the other ports' records; a full run drops records of
  * ports no longer in the tree.
  *
@@ -48,6 +53,15 @@
  *     equals the cached one, the cached metadata is used (a touch, or a
  *     cp -p that restored the mtime, costs a read, not an evaluation);
  *     else the port is evaluated again.
+ * What a user can rely on: any change to the bytes of any file under a
+ * port directory (except work*), any file or directory added, removed or
+ * renamed there, and any change to its options file makes the next run
+ * evaluate that port again; a run over an unchanged tree reads no port
+ * file and writes no cache.  Not seen: changes that keep size, mtime,
+ * ctime and inode all equal outside the racy window (only a clock set
+ * back or a filesystem faking ctime can do that).  A file that cannot be
+ * stat()ed, a path too long or too deep marks the record racy: it is
+ * read again every run until that settles.
  * Racy entries (git's racy-clean rule): filesystems stamp files with a
  * coarse clock, so an edit made in the same clock tick as the stat that
  * recorded a file can leave size, mtime and ctime unchanged.  A record
