@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -233,14 +234,23 @@ scan(const char *tree, mk_words *origins, bool check, struct kerr *e)
 			continue;
 		cat = path_join(tree, de->d_name);
 		if ((c = opendir(cat)) != NULL) {
+			size_t cl = strlen(de->d_name);
 			while ((ce = readdir(c)) != NULL) {
+				char *o;
+				size_t nl;
 				if (ce->d_name[0] == '.')
 					continue;
-				if (check ? is_port_dir(cat, ce->d_name) :
+				if (!(check ? is_port_dir(cat, ce->d_name) :
 				    (ce->d_type == DT_DIR || ce->d_type == DT_UNKNOWN ||
-				    ce->d_type == DT_LNK))
-					vec_push(origins, xasprintf("%s/%s", de->d_name,
-					    ce->d_name));
+				    ce->d_type == DT_LNK)))
+					continue;
+				/* category/name, without printf: 30,000 of them */
+				nl = strlen(ce->d_name);
+				o = xmalloc(cl + nl + 2);
+				memcpy(o, de->d_name, cl);
+				o[cl] = '/';
+				memcpy(o + cl + 1, ce->d_name, nl + 1);
+				vec_push(origins, o);
 			}
 			closedir(c);
 		}
@@ -327,7 +337,8 @@ struct crec {
 };
 
 struct cache {
-	struct strbuf buf;
+	char *buf;			/* the file, mapped read-only, or NULL */
+	size_t len;
 	bool valid;			/* header matched */
 	VEC(struct crec) recs;
 	size_t *slots;			/* index + 1 into recs, 0 = empty */
@@ -362,35 +373,47 @@ cache_read(const struct graph *g, struct cache *c)
 {
 	char *path, *eh, *hdr = NULL;
 	const char *p, *end;
-	struct crec *cur = NULL;
+	struct stat st;
+	int fd = -1;
 
 	if (g->cache_dir == NULL)
 		return;
 	path = cache_path(g);
 	eh = env_hash(g);
 	hdr = xasprintf("%s %s\n", GRAPH_CACHE_VERSION, eh);
-	if (strbuf_read_file(&c->buf, path) < 0 || c->buf.len < strlen(hdr) ||
-	    memcmp(c->buf.buf, hdr, strlen(hdr)) != 0)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0 ||
+	    (size_t)st.st_size < strlen(hdr))
+		goto out;
+	/* mapped, not read: no copy; the writer renames a new file into
+	 * place, so the mapped one never changes under us */
+	c->len = (size_t)st.st_size;
+	c->buf = mmap(NULL, c->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (c->buf == MAP_FAILED) {
+		c->buf = NULL;
+		goto out;
+	}
+	if (memcmp(c->buf, hdr, strlen(hdr)) != 0)
 		goto out;
 	c->valid = true;
-	end = c->buf.buf + c->buf.len;
-	for (p = c->buf.buf + strlen(hdr); p < end; ) {
+	p = c->buf + strlen(hdr);
+	/* complete lines only: a torn last line is no record */
+	if ((end = memrchr(p, '\n', (size_t)(c->buf + c->len - p))) == NULL)
+		end = p;
+	else
+		end++;
+	/* a record runs from its P line to the next one (memmem skips the
+	 * D lines in one sweep) */
+	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *np = memmem(nl, (size_t)(end - nl), "\nP\t", 3);
+		const char *next = np ? np + 1 : end;
 		const char *t;
-		if (nl == NULL)
-			break;	/* a torn last line: not a record */
 		if (p[0] == 'P' && p[1] == '\t' &&
-		    (t = memchr(p + 2, '\t', (size_t)(nl - p - 2))) != NULL) {
-			if (cur)
-				cur->end = p;
-			vec_push(&c->recs, ((struct crec){ p, nl + 1, p + 2,
+		    (t = memchr(p + 2, '\t', (size_t)(nl - p - 2))) != NULL)
+			vec_push(&c->recs, ((struct crec){ p, next, p + 2,
 			    (size_t)(t - p - 2), hash_mem(p + 2, (size_t)(t - p - 2)),
 			    false }));
-			cur = &c->recs.v[c->recs.n - 1];
-		} else if (cur) {
-			cur->end = nl + 1;
-		}
-		p = nl + 1;
+		p = next;
 	}
 	c->cap = 1024;
 	while (c->recs.n * 2 >= c->cap)
@@ -403,6 +426,8 @@ cache_read(const struct graph *g, struct cache *c)
 		c->slots[j] = i + 1;
 	}
 out:
+	if (fd >= 0)
+		close(fd);
 	free(hdr);
 	free(path);
 	free(eh);
@@ -427,7 +452,8 @@ cache_find(struct cache *c, const char *key)
 static void
 cache_free(struct cache *c)
 {
-	strbuf_release(&c->buf);
+	if (c->buf)
+		munmap(c->buf, c->len);
 	vec_free(&c->recs);
 	free(c->slots);
 }
@@ -516,7 +542,7 @@ cache_write(struct graph *g, struct cache *c, bool full, struct kerr *e)
 		goto out;
 	path = cache_path(g);
 	eh = env_hash(g);
-	strbuf_init(&sb, c->buf.len + 4096);
+	strbuf_init(&sb, c->len + 4096);
 	strbuf_addf(&sb, "%s %s\n", GRAPH_CACHE_VERSION, eh);
 	for (size_t i = 0; i < g->nodes.n; i++) {
 		const struct graph_node *n = g->nodes.v[i];
@@ -792,8 +818,8 @@ port_walk(struct walk *w, const char *origin, const char *rec, const char *rec_e
 	if (fstatat(w->rootfd, w->path, &st, 0) < 0 || !S_ISDIR(st.st_mode))
 		return false;
 	walk_dir(w, &st, 0);
-	of = port_options_file(w->g->env.options_dir, origin);
-	if (of && w->g->options_exist && stat(of, &st) == 0) {
+	of = w->g->options_exist ? port_options_file(w->g->env.options_dir, origin) : NULL;
+	if (of && stat(of, &st) == 0) {
 		walk_times(w, &st);
 		w->sig = mix_bytes(w->sig, "\0options", 8);
 		w->sig = stat_words(w->sig, &st);
@@ -885,11 +911,27 @@ record_ok(const struct crec *r, struct field *f)
 	return true;
 }
 
+/*
+ * Marks while graph_load runs: -1 scheduled in this round, -2 queued for
+ * the next one (once is enough), 0 otherwise.
+ */
+#define MARK_SCHEDULED	(-1)
+#define MARK_QUEUED	(-2)
+
 /* Whether a node must be queued for a later round. */
 static bool
 to_queue(const struct graph_node *to)
 {
-	return !(to->flags & GRAPH_EVALUATED) && to->mark != -1;
+	return !(to->flags & (GRAPH_EVALUATED | GRAPH_MISSING)) &&
+	    to->mark != MARK_SCHEDULED &&
+	    to->mark != MARK_QUEUED;
+}
+
+static void
+queue_node(mk_words *queue, struct graph_node *to)
+{
+	to->mark = MARK_QUEUED;
+	vec_push(queue, xstrdup(to->origin));
 }
 
 static char *
@@ -1104,7 +1146,7 @@ absorb_cached(struct graph *g, struct graph_node *n, struct job *j,
 		if (to == NULL)
 			to = n->deps.v[k].to = node_get_n(g, j->keys[k].s, j->keys[k].n);
 		if (to_queue(to))
-			vec_push(queue, xstrdup(to->origin));
+			queue_node(queue, to);
 	}
 }
 
@@ -1161,9 +1203,8 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 			add_edge(n, to, d->type, d->implicit, arena_str(g, d->pattern),
 			    arena_str(g, d->flavor));
 			if (to_queue(to))
-				vec_push(queue, key);
-			else
-				free(key);
+				queue_node(queue, to);
+			free(key);
 		}
 	}
 }
@@ -1283,8 +1324,10 @@ run_round(struct graph *g, struct cache *c, mk_words *round, int rootfd,
 		if (th[t])
 			pthread_join(th[t], NULL);
 	free(th);
-	for (size_t i = 0; i < round->n; i++) {
+	for (size_t i = 0; i < round->n; i++)
 		absorb(g, &pool.jobs[i], next);
+	for (size_t i = 0; i < round->n; i++) {
+		pool.jobs[i].node->mark = 0;
 		free(pool.jobs[i].error);
 		free(pool.jobs[i].dirs);
 		free(pool.jobs[i].chunk);
@@ -1299,7 +1342,7 @@ int
 graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 {
 	mk_words queue = VEC_INIT, all = VEC_INIT;
-	struct cache cache = { STRBUF_INIT, false, VEC_INIT, NULL, 0 };
+	struct cache cache = { NULL, 0, false, VEC_INIT, NULL, 0 };
 	struct timespec racy_from;
 	struct cache_reader cr;
 	pthread_t reader;
@@ -1334,8 +1377,8 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 	if (full) {
 		scanned_ok = scan(g->tree, &all, false, e) == 0;
 		index_grow(g, all.n + all.n / 8);
-		for (size_t i = 0; i < all.n; i++)
-			vec_push(&queue, xstrdup(all.v[i]));
+		queue = all;	/* moved */
+		memset(&all, 0, sizeof(all));
 	} else {
 		for (size_t i = 0; i < n; i++)
 			vec_push(&queue, xstrdup(origins[i]));
@@ -1351,20 +1394,20 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 		for (size_t i = 0; i < queue.n; i++) {
 			struct graph_node *gn = graph_find(g, queue.v[i]);
 			if (gn && ((gn->flags & (GRAPH_EVALUATED | GRAPH_MISSING)) ||
-			    gn->mark == -1))
+			    gn->mark == MARK_SCHEDULED))
 				continue;
 			if (!(scanned && gn == NULL) && !is_port_dir_key(g->tree, queue.v[i])) {
-				node_get(g, queue.v[i])->flags |= GRAPH_MISSING;
+				gn = node_get(g, queue.v[i]);
+				gn->flags |= GRAPH_MISSING;
+				gn->mark = 0;
 				continue;
 			}
-			node_get(g, queue.v[i])->mark = -1;	/* scheduled */
+			node_get(g, queue.v[i])->mark = MARK_SCHEDULED;
 			vec_push(&round, queue.v[i]);
 			queue.v[i] = NULL;
 		}
 		mk_words_free(&queue);
 		run_round(g, &cache, &round, rootfd, racy_from, &next);
-		for (size_t i = 0; i < round.n; i++)
-			graph_find(g, round.v[i])->mark = 0;
 		/* round.v strings were moved out of the queue: free them here */
 		mk_words_free(&round);
 		queue = next;
