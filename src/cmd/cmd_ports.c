@@ -37,6 +37,17 @@ port_env_from(const struct kctx *k, struct port_env *env, char **optdir)
 }
 
 /* Output through one buffer: 250,000 lines of --graph cost little. */
+static inline void
+out_add(struct strbuf *ob, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (ob->len + n + 1 > ob->alloc)
+		strbuf_grow(ob, n);
+	memcpy(ob->buf + ob->len, s, n + 1);
+	ob->len += n;
+}
+
 static void
 out_flush(struct strbuf *ob, bool force)
 {
@@ -52,19 +63,19 @@ print_edges(struct strbuf *ob, const struct graph_node *n, bool dot)
 	for (size_t i = 0; i < n->deps.n; i++) {
 		const struct graph_edge *d = &n->deps.v[i];
 		if (dot) {
-			strbuf_addstr(ob, "  \"");
-			strbuf_addstr(ob, n->origin);
-			strbuf_addstr(ob, "\" -> \"");
-			strbuf_addstr(ob, d->to->origin);
-			strbuf_addstr(ob, "\" [label=\"");
-			strbuf_addstr(ob, port_dep_type_name(d->type));
-			strbuf_addstr(ob, "\"];\n");
+			out_add(ob, "  \"");
+			out_add(ob, n->origin);
+			out_add(ob, "\" -> \"");
+			out_add(ob, d->to->origin);
+			out_add(ob, "\" [label=\"");
+			out_add(ob, port_dep_type_name(d->type));
+			out_add(ob, "\"];\n");
 		} else {
-			strbuf_addstr(ob, "  ");
-			strbuf_addstr(ob, port_dep_type_name(d->type));
-			strbuf_addch(ob, ' ');
-			strbuf_addstr(ob, d->to->origin);
-			strbuf_addstr(ob, d->implicit ? " (implicit)\n" : "\n");
+			out_add(ob, "  ");
+			out_add(ob, port_dep_type_name(d->type));
+			out_add(ob, " ");
+			out_add(ob, d->to->origin);
+			out_add(ob, d->implicit ? " (implicit)\n" : "\n");
 		}
 		out_flush(ob, false);
 	}
@@ -123,17 +134,17 @@ ports_graph(struct kctx *k, const char *tree_name, char **origins, int n, bool d
 			continue;
 		}
 		if (dot) {
-			strbuf_addstr(&ob, "  \"");
-			strbuf_addstr(&ob, nd->origin);
-			strbuf_addstr(&ob, "\" [label=\"");
-			strbuf_addstr(&ob, nd->origin);
-			strbuf_addstr(&ob, "\\n");
+			out_add(&ob, "  \"");
+			out_add(&ob, nd->origin);
+			out_add(&ob, "\" [label=\"");
+			out_add(&ob, nd->origin);
+			out_add(&ob, "\\n");
 		} else {
-			strbuf_addstr(&ob, nd->origin);
-			strbuf_addch(&ob, ' ');
+			out_add(&ob, nd->origin);
+			out_add(&ob, " ");
 		}
-		strbuf_addstr(&ob, nd->pkgname ? nd->pkgname : "");
-		strbuf_addstr(&ob, dot ? "\"];\n" : "\n");
+		out_add(&ob, nd->pkgname ? nd->pkgname : "");
+		out_add(&ob, dot ? "\"];\n" : "\n");
 		print_edges(&ob, nd, dot);
 	}
 	if (dot)
