@@ -36,7 +36,7 @@
  * ("." for the port directory itself, else its relative path), stamp =
  * 16 hex digits hashing that directory's inode, device, mtime and ctime,
  * then its entries' names, sorted.  A directory with a tab or newline in
- * a name gets no S line (it is read on every run).  A node whose key,
+ * a name gets no S line (it is read, and its port hashed, on every run).  A node whose key,
  * pkgname, flavor, or edge fields hold a tab or newline is not cached.  Records of a partial run (graph_load with
  * origins) keep the other ports' records; a full run drops records of
  * ports no longer in the tree.
