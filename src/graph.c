@@ -1,10 +1,12 @@
 /*
- * graph: the ports tree as a DAG (see graph.h for the cache format).
- * Evaluation runs in rounds: each round evaluates, in parallel, every
- * requested origin not yet known, then queues the origins their
- * dependencies name.  Threads share nothing but an atomic work index;
- * each writes only its own slot.
- * Calls: port, util.
+ * graph: the ports tree as a DAG (see graph.h for the cache format and
+ * the change-detection rules).  Evaluation runs in rounds: each round
+ * stats and, where needed, evaluates in parallel every requested origin
+ * not yet known, then queues the origins their dependencies name.
+ * Threads share nothing but an atomic work index and read-only data
+ * (the cache buffer); each writes only its own job.  Only the main
+ * thread touches nodes and the arena.
+ * Calls: port, version, util.
  */
 #include "graph.h"
 #include "util/path.h"
@@ -13,26 +15,74 @@
 #include "util/xalloc.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 
-#define GRAPH_CACHE_VERSION "kiln-graph 3"
+#define GRAPH_CACHE_VERSION "kiln-graph 4"
+#define GRAPH_MAX_DEPTH 16	/* as port_files_hash */
 
 static uint32_t
-hash_str(const char *s)
+hash_mem(const char *s, size_t n)
 {
 	uint32_t h = 2166136261u;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
 		h *= 16777619u;
 	}
 	return h;
+}
+
+/* ---- the arena: every string and node of a graph, freed at once ---- */
+
+struct graph_arena {
+	struct graph_arena *next;
+	size_t used, size;
+	char mem[];
+};
+
+static void *
+arena_alloc(struct graph *g, size_t n)
+{
+	struct graph_arena *a = g->arena;
+	void *p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (a == NULL || a->size - a->used < n) {
+		size_t sz = n > 65536 ? n : 262144;
+		a = xmalloc(sizeof(*a) + sz);
+		a->next = g->arena;
+		a->used = 0;
+		a->size = sz;
+		g->arena = a;
+	}
+	p = a->mem + a->used;
+	a->used += n;
+	return p;
+}
+
+static char *
+arena_strndup(struct graph *g, const char *s, size_t n)
+{
+	char *p = arena_alloc(g, n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static char *
+arena_str(struct graph *g, const char *s)
+{
+	return s ? arena_strndup(g, s, strlen(s)) : NULL;
 }
 
 void
@@ -48,30 +98,19 @@ graph_init(struct graph *g, const char *tree, const struct port_env *env,
 	g->options_exist = env->options_dir && path_is_dir(env->options_dir);
 }
 
-static void
-edges_free(void *vp)
-{
-	VEC(struct graph_edge) *v = vp;
-	for (size_t i = 0; i < v->n; i++) {
-		free(v->v[i].pattern);
-		free(v->v[i].flavor);
-	}
-	vec_free(v);
-}
-
 void
 graph_free(struct graph *g)
 {
 	for (size_t i = 0; i < g->nodes.n; i++) {
 		struct graph_node *n = g->nodes.v[i];
-		edges_free(&n->deps);
-		edges_free(&n->rdeps);
-		free(n->origin);
-		free(n->pkgname);
-		free(n->error);
-		free(n->ignore);
-		free(n->flavor);
-		free(n);
+		vec_free(&n->deps);
+		vec_free(&n->rdeps);
+		free(n->dirs);
+	}
+	while (g->arena) {
+		struct graph_arena *a = g->arena;
+		g->arena = a->next;
+		free(a);
 	}
 	vec_free(&g->nodes);
 	free(g->slots);
@@ -80,46 +119,80 @@ graph_free(struct graph *g)
 	memset(g, 0, sizeof(*g));
 }
 
-struct graph_node *
-graph_find(const struct graph *g, const char *origin)
+static struct graph_node *
+find_n(const struct graph *g, const char *origin, size_t len, uint32_t h)
 {
 	if (g->cap == 0)
 		return NULL;
-	for (size_t j = hash_str(origin) & (g->cap - 1); g->slots[j];
-	    j = (j + 1) & (g->cap - 1))
-		if (strcmp(g->slots[j]->origin, origin) == 0)
+	for (size_t j = h & (g->cap - 1); g->slots[j]; j = (j + 1) & (g->cap - 1)) {
+		const struct graph_node *n = g->slots[j];
+		if (n->hash == h && strncmp(n->origin, origin, len) == 0 &&
+		    n->origin[len] == '\0')
 			return g->slots[j];
+	}
 	return NULL;
+}
+
+struct graph_node *
+graph_find(const struct graph *g, const char *origin)
+{
+	size_t len = strlen(origin);
+	return find_n(g, origin, len, hash_mem(origin, len));
+}
+
+static void
+index_grow(struct graph *g, size_t want)
+{
+	size_t ncap = g->cap ? g->cap : 1024;
+	struct graph_node **ns;
+
+	while (want * 2 >= ncap)
+		ncap *= 2;
+	if (ncap == g->cap)
+		return;
+	ns = xcalloc(ncap, sizeof(*ns));
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		size_t j;
+		for (j = g->nodes.v[i]->hash & (ncap - 1); ns[j]; j = (j + 1) & (ncap - 1))
+			;
+		ns[j] = g->nodes.v[i];
+	}
+	free(g->slots);
+	g->slots = ns;
+	g->cap = ncap;
+}
+
+static struct graph_node *
+node_get_n(struct graph *g, const char *origin, size_t len)
+{
+	uint32_t h = hash_mem(origin, len);
+	struct graph_node *n = find_n(g, origin, len, h);
+	size_t j;
+	char *key;
+
+	if (n)
+		return n;
+	index_grow(g, g->nodes.n + 1);
+	/* the key right before the node's hot fields: a lookup touches one
+	 * place */
+	key = arena_alloc(g, ((len + 16) & ~(size_t)15) + sizeof(*n));
+	n = (struct graph_node *)(key + ((len + 16) & ~(size_t)15));
+	memset(n, 0, sizeof(*n));
+	memcpy(key, origin, len);
+	key[len] = '\0';
+	n->origin = key;
+	n->hash = h;
+	for (j = h & (g->cap - 1); g->slots[j]; j = (j + 1) & (g->cap - 1))
+		;
+	g->slots[j] = n;
+	vec_push(&g->nodes, n);
+	return n;
 }
 
 static struct graph_node *
 node_get(struct graph *g, const char *origin)
 {
-	struct graph_node *n = graph_find(g, origin);
-	size_t j;
-
-	if (n)
-		return n;
-	if ((g->nodes.n + 1) * 2 >= g->cap) {
-		size_t ncap = g->cap ? g->cap * 2 : 1024;
-		struct graph_node **ns = xcalloc(ncap, sizeof(*ns));
-		for (size_t i = 0; i < g->nodes.n; i++) {
-			for (j = hash_str(g->nodes.v[i]->origin) & (ncap - 1); ns[j];
-			    j = (j + 1) & (ncap - 1))
-				;
-			ns[j] = g->nodes.v[i];
-		}
-		free(g->slots);
-		g->slots = ns;
-		g->cap = ncap;
-	}
-	n = xcalloc(1, sizeof(*n));
-	n->origin = xstrdup(origin);
-	for (j = hash_str(origin) & (g->cap - 1); g->slots[j]; j = (j + 1) & (g->cap - 1))
-		;
-	g->slots[j] = n;
-	vec_push(&g->nodes, n);
-	return n;
+	return node_get_n(g, origin, strlen(origin));
 }
 
 static int
@@ -146,11 +219,12 @@ static int
 scan(const char *tree, mk_words *origins, bool check, struct kerr *e)
 {
 	DIR *d, *c;
-	struct dirent *de, *ce;
+	struct dirent *de;
 
 	if ((d = opendir(tree)) == NULL)
 		return kerr_errno(e, "%s", tree);
 	while ((de = readdir(d)) != NULL) {
+		struct dirent *ce;
 		char *cat;
 		if (de->d_name[0] == '.' || strcmp(de->d_name, "Mk") == 0 ||
 		    strcmp(de->d_name, "distfiles") == 0 ||
@@ -160,14 +234,23 @@ scan(const char *tree, mk_words *origins, bool check, struct kerr *e)
 			continue;
 		cat = path_join(tree, de->d_name);
 		if ((c = opendir(cat)) != NULL) {
+			size_t cl = strlen(de->d_name);
 			while ((ce = readdir(c)) != NULL) {
+				char *o;
+				size_t nl;
 				if (ce->d_name[0] == '.')
 					continue;
-				if (check ? is_port_dir(cat, ce->d_name) :
+				if (!(check ? is_port_dir(cat, ce->d_name) :
 				    (ce->d_type == DT_DIR || ce->d_type == DT_UNKNOWN ||
-				    ce->d_type == DT_LNK))
-					vec_push(origins, xasprintf("%s/%s", de->d_name,
-					    ce->d_name));
+				    ce->d_type == DT_LNK)))
+					continue;
+				/* category/name, without printf: 30,000 of them */
+				nl = strlen(ce->d_name);
+				o = xmalloc(cl + nl + 2);
+				memcpy(o, de->d_name, cl);
+				o[cl] = '/';
+				memcpy(o + cl + 1, ce->d_name, nl + 1);
+				vec_push(origins, o);
 			}
 			closedir(c);
 		}
@@ -199,85 +282,68 @@ graph_scan(const char *tree, mk_words *origins, struct kerr *e)
 	return scan(tree, origins, true, e);
 }
 
-/* ---- stat signatures ---- */
+/* ---- the cache file, read whole; records are spans of it ---- */
 
-/* Hash the stat data of a directory tree; true when it holds a Makefile. */
-static bool
-sig_dir(struct sha256 *h, const char *path, int depth)
-{
-	DIR *d;
-	struct dirent *de;
-	mk_words names = VEC_INIT;
-	bool makefile = false;
-
-	if (depth > 8 || (d = opendir(path)) == NULL)
-		return false;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (depth == 0 && strncmp(de->d_name, "work", 4) == 0)
-			continue;
-		vec_push(&names, xstrdup(de->d_name));
-	}
-	if (names.n > 0)
-		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
-	for (size_t i = 0; i < names.n; i++) {
-		struct stat st;
-		char buf[160];
-		/* relative to the directory's fd: no path walk per file */
-		if (fstatat(dirfd(d), names.v[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			int n = snprintf(buf, sizeof(buf), "%s/%lld/%lld.%ld/%llu/%o",
-			    names.v[i], (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-			    st.st_mtim.tv_nsec, (unsigned long long)st.st_ino,
-			    (unsigned)st.st_mode);
-			sha256_update(h, buf, (size_t)n + 1);
-			if (S_ISREG(st.st_mode) && strcmp(names.v[i], "Makefile") == 0)
-				makefile = true;
-			if (S_ISDIR(st.st_mode)) {
-				char *sub = path_join(path, names.v[i]);
-				sig_dir(h, sub, depth + 1);
-				free(sub);
-			}
-		}
-	}
-	closedir(d);
-	mk_words_free(&names);
-	return makefile;
-}
-
-/* The stat signature of a port; false when the directory has no Makefile. */
-static bool
-port_sig(const struct graph *g, const char *origin, char hex[SHA256_HEX_LEN + 1])
-{
-	struct sha256 h;
-	char *dir = path_join(g->tree, origin);
-	char *of = port_options_file(g->env.options_dir, origin);
-	struct stat st;
-
-	bool ok;
-
-	sha256_init(&h);
-	ok = sig_dir(&h, dir, 0);
-	if (of && g->options_exist && stat(of, &st) == 0) {
-		char buf[96];
-		int n = snprintf(buf, sizeof(buf), "options/%lld/%lld.%ld",
-		    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-		    st.st_mtim.tv_nsec);
-		sha256_update(&h, buf, (size_t)n);
-	}
-	sha256_final_hex(&h, hex);
-	free(dir);
-	free(of);
-	return ok;
-}
-
-/* ---- the cache ---- */
-
-struct centry {
-	char *origin, *sig, *hash, *pkgname, *error, *flavor, *ignore;
-	char *deps;	/* the D lines, raw */
+/*
+ * A field of a cache line: [s, s + n).  Lines are split without writing
+ * into the buffer, so an unchanged record can be copied back verbatim.
+ */
+struct field {
+	const char *s;
+	size_t n;
 };
-typedef VEC(struct centry) centries;
+
+/* Split the line at p (ending at '\n' or end) into at most max fields;
+ * returns how many, and sets *next past the line. */
+static int
+split_line(const char *p, const char *end, struct field *f, int max,
+    const char **next)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	int n = 0;
+
+	if (nl == NULL)
+		nl = end;
+	while (n < max) {
+		const char *t = memchr(p, '\t', (size_t)(nl - p));
+		if (t == NULL || n == max - 1) {
+			f[n].s = p;
+			f[n++].n = (size_t)(nl - p);
+			break;
+		}
+		f[n].s = p;
+		f[n++].n = (size_t)(t - p);
+		p = t + 1;
+	}
+	*next = nl < end ? nl + 1 : end;
+	return n;
+}
+
+static bool
+field_is(const struct field *f, const char *s)
+{
+	return f->n == strlen(s) && memcmp(f->s, s, f->n) == 0;
+}
+
+#define P_FIELDS 9	/* P key sig racy hash pkgname flavor error ignore */
+#define D_FIELDS 6	/* D type key flavor implicit pattern */
+
+struct crec {
+	const char *start, *end;	/* the record: its P line to the next P */
+	const char *key;
+	size_t klen;
+	uint32_t h;
+	bool used;
+};
+
+struct cache {
+	char *buf;			/* the file, mapped read-only, or NULL */
+	size_t len;
+	bool valid;			/* header matched */
+	VEC(struct crec) recs;
+	size_t *slots;			/* index + 1 into recs, 0 = empty */
+	size_t cap;
+};
 
 static char *
 env_hash(const struct graph *g)
@@ -303,73 +369,100 @@ cache_path(const struct graph *g)
 }
 
 static void
-cache_read(const struct graph *g, centries *out)
+cache_read(const struct graph *g, struct cache *c)
 {
-	struct strbuf sb = STRBUF_INIT;
-	char *path, *eh, *line, *nl;
-	struct centry *cur = NULL;
+	char *path, *eh, *hdr = NULL;
+	const char *p, *end;
+	struct stat st;
+	int fd = -1;
 
 	if (g->cache_dir == NULL)
 		return;
 	path = cache_path(g);
 	eh = env_hash(g);
-	if (strbuf_read_file(&sb, path) < 0)
+	hdr = xasprintf("%s %s\n", GRAPH_CACHE_VERSION, eh);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0 ||
+	    (size_t)st.st_size < strlen(hdr))
 		goto out;
-	line = sb.buf;
-	nl = strchr(line, '\n');
-	if (nl == NULL)
+	/* mapped, not read: no copy; the writer renames a new file into
+	 * place, so the mapped one never changes under us */
+	c->len = (size_t)st.st_size;
+	c->buf = mmap(NULL, c->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (c->buf == MAP_FAILED) {
+		c->buf = NULL;
 		goto out;
-	*nl = '\0';
-	if (strncmp(line, GRAPH_CACHE_VERSION " ", strlen(GRAPH_CACHE_VERSION) + 1) != 0 ||
-	    strcmp(line + strlen(GRAPH_CACHE_VERSION) + 1, eh) != 0)
+	}
+	if (memcmp(c->buf, hdr, strlen(hdr)) != 0)
 		goto out;
-	for (line = nl + 1; *line; line = nl + 1) {
-		char *f[8];
-		int nf = 0;
-		if ((nl = strchr(line, '\n')) == NULL)
-			break;
-		*nl = '\0';
-		if (line[0] == 'D' && cur) {
-			size_t ol = cur->deps ? strlen(cur->deps) : 0;
-			size_t ll = strlen(line);
-			cur->deps = xrealloc(cur->deps, ol + ll + 2);
-			memcpy(cur->deps + ol, line, ll);
-			cur->deps[ol + ll] = '\n';
-			cur->deps[ol + ll + 1] = '\0';
-			continue;
-		}
-		if (line[0] != 'P')
-			continue;
-		for (char *c = line; nf < 8; ) {
-			f[nf++] = c;
-			c = strchr(c, '\t');
-			if (c == NULL)
-				break;
-			*c++ = '\0';
-		}
-		if (nf != 8)
-			continue;
-		vec_push(out, ((struct centry){ xstrdup(f[1]), xstrdup(f[2]),
-		    xstrdup(f[3]), xstrdup(f[4]), xstrdup(f[6]), xstrdup(f[5]),
-		    xstrdup(f[7]), NULL }));
-		cur = &out->v[out->n - 1];
+	c->valid = true;
+	p = c->buf + strlen(hdr);
+	/* complete lines only: a torn last line is no record */
+	if ((end = memrchr(p, '\n', (size_t)(c->buf + c->len - p))) == NULL)
+		end = p;
+	else
+		end++;
+	/* a record runs from its P line to the next one (memmem skips the
+	 * D lines in one sweep) */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *np = memmem(nl, (size_t)(end - nl), "\nP\t", 3);
+		const char *next = np ? np + 1 : end;
+		const char *t;
+		if (p[0] == 'P' && p[1] == '\t' &&
+		    (t = memchr(p + 2, '\t', (size_t)(nl - p - 2))) != NULL)
+			vec_push(&c->recs, ((struct crec){ p, next, p + 2,
+			    (size_t)(t - p - 2), hash_mem(p + 2, (size_t)(t - p - 2)),
+			    false }));
+		p = next;
+	}
+	c->cap = 1024;
+	while (c->recs.n * 2 >= c->cap)
+		c->cap *= 2;
+	c->slots = xcalloc(c->cap, sizeof(*c->slots));
+	for (size_t i = 0; i < c->recs.n; i++) {
+		size_t j;
+		for (j = c->recs.v[i].h & (c->cap - 1); c->slots[j]; j = (j + 1) & (c->cap - 1))
+			;
+		c->slots[j] = i + 1;
 	}
 out:
+	if (fd >= 0)
+		close(fd);
+	free(hdr);
 	free(path);
 	free(eh);
-	strbuf_release(&sb);
+}
+
+static struct crec *
+cache_find(struct cache *c, const char *key)
+{
+	size_t len = strlen(key);
+	uint32_t h = hash_mem(key, len);
+
+	if (c->cap == 0)
+		return NULL;
+	for (size_t j = h & (c->cap - 1); c->slots[j]; j = (j + 1) & (c->cap - 1)) {
+		struct crec *r = &c->recs.v[c->slots[j] - 1];
+		if (r->h == h && r->klen == len && memcmp(r->key, key, len) == 0)
+			return r;
+	}
+	return NULL;
 }
 
 static void
-centries_free(centries *c)
+cache_free(struct cache *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		free(c->v[i].origin); free(c->v[i].sig); free(c->v[i].hash);
-		free(c->v[i].pkgname); free(c->v[i].error); free(c->v[i].deps);
-		free(c->v[i].flavor);
-		free(c->v[i].ignore);
-	}
-	vec_free(c);
+	if (c->buf)
+		munmap(c->buf, c->len);
+	vec_free(&c->recs);
+	free(c->slots);
+}
+
+/* Whether s can be a cache field: no tab, no newline, not empty. */
+static bool
+cacheable(const char *s)
+{
+	return s[0] && strpbrk(s, "\t\n") == NULL;
 }
 
 static void
@@ -379,49 +472,360 @@ oneline(struct strbuf *sb, const char *s)
 		strbuf_addch(sb, *s == '\n' || *s == '\t' ? ' ' : *s);
 }
 
+static bool
+node_cacheable(const struct graph_node *n)
+{
+	if (!cacheable(n->origin) || (n->pkgname && !cacheable(n->pkgname)) ||
+	    (n->flavor && !cacheable(n->flavor)))
+		return false;
+	for (size_t k = 0; k < n->deps.n; k++) {
+		const struct graph_edge *d = &n->deps.v[k];
+		if (!cacheable(d->to->origin) || !cacheable(d->pattern) ||
+		    (d->flavor && !cacheable(d->flavor)))
+			return false;
+	}
+	return true;
+}
+
+static void
+record_format(struct strbuf *sb, const struct graph_node *n)
+{
+	strbuf_addf(sb, "P\t%s\t%s\t%d\t%s\t%s\t%s\t", n->origin, n->sig, n->racy,
+	    n->files_hash, n->pkgname ? n->pkgname : "-", n->flavor ? n->flavor : "-");
+	if (n->error)
+		oneline(sb, n->error);
+	else
+		strbuf_addch(sb, '-');
+	strbuf_addch(sb, '\t');
+	if (n->ignore && n->ignore[0])
+		oneline(sb, n->ignore);
+	else
+		strbuf_addch(sb, '-');
+	strbuf_addch(sb, '\n');
+	if (n->dirs)
+		strbuf_addstr(sb, n->dirs);
+	for (size_t k = 0; k < n->deps.n; k++) {
+		const struct graph_edge *d = &n->deps.v[k];
+		strbuf_addf(sb, "D\t%d\t%s\t%s\t%d\t%s\n", (int)d->type,
+		    d->to->origin, d->flavor ? d->flavor : "-", d->implicit,
+		    d->pattern);
+	}
+}
+
+/*
+ * Write the cache when it would differ from the file: a node evaluated or
+ * re-stamped, a cached record dropped (full runs), or no valid file.
+ * Unchanged records are copied verbatim.
+ */
 static int
-cache_write(const struct graph *g, struct kerr *e)
+cache_write(struct graph *g, struct cache *c, bool full, struct kerr *e)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *path, *eh;
-	int rc;
+	char *path = NULL, *eh = NULL;
+	bool dirty = !c->valid;
+	int rc = -1;
 
+	g->cache_written = false;
 	if (g->cache_dir == NULL)
 		return 0;
+	for (size_t i = 0; i < g->nodes.n && !dirty; i++) {
+		const struct graph_node *n = g->nodes.v[i];
+		if ((n->flags & GRAPH_EVALUATED) && n->crec == NULL && node_cacheable(n))
+			dirty = true;
+	}
+	for (size_t i = 0; i < c->recs.n && !dirty; i++)
+		if (full && !c->recs.v[i].used)
+			dirty = true;
+	if (!dirty)
+		return 0;
 	if (path_mkdir_p(g->cache_dir, 0755, e) < 0)
-		return -1;
+		goto out;
 	path = cache_path(g);
 	eh = env_hash(g);
+	strbuf_init(&sb, c->len + 4096);
 	strbuf_addf(&sb, "%s %s\n", GRAPH_CACHE_VERSION, eh);
 	for (size_t i = 0; i < g->nodes.n; i++) {
 		const struct graph_node *n = g->nodes.v[i];
 		if (!(n->flags & GRAPH_EVALUATED))
 			continue;
-		strbuf_addf(&sb, "P\t%s\t%s\t%s\t%s\t%s\t", n->origin, n->sig,
-		    n->files_hash, n->pkgname ? n->pkgname : "-",
-		    n->flavor ? n->flavor : "-");
-		if (n->error)
-			oneline(&sb, n->error);
-		else
-			strbuf_addch(&sb, '-');
-		strbuf_addch(&sb, '\t');
-		if (n->ignore && n->ignore[0])
-			oneline(&sb, n->ignore);
-		else
-			strbuf_addch(&sb, '-');
-		strbuf_addch(&sb, '\n');
-		for (size_t k = 0; k < n->deps.n; k++) {
-			const struct graph_edge *d = &n->deps.v[k];
-			strbuf_addf(&sb, "D\t%d\t%s\t%s\t%d\t%s\n", (int)d->type,
-			    d->to->origin, d->flavor ? d->flavor : "-", d->implicit,
-			    d->pattern);
-		}
+		if (n->crec)
+			strbuf_add(&sb, n->crec, n->creclen);
+		else if (node_cacheable(n))
+			record_format(&sb, n);
 	}
-	rc = path_write_atomic(path, sb.buf, sb.len, 0644, e);
+	for (size_t i = 0; i < c->recs.n && !full; i++)
+		if (!c->recs.v[i].used)
+			strbuf_add(&sb, c->recs.v[i].start,
+			    (size_t)(c->recs.v[i].end - c->recs.v[i].start));
+	if (path_write_atomic(path, sb.buf, sb.len, 0644, e) < 0)
+		goto out;
+	g->cache_written = true;
+	rc = 0;
+out:
 	free(path);
 	free(eh);
 	strbuf_release(&sb);
 	return rc;
+}
+
+/* ---- stat signatures ---- */
+
+/*
+ * One step of the signature hash.  xor, multiply by an odd constant and
+ * xorshift are each invertible, so once two inputs differ in one word
+ * their states stay different: a change to any single field always
+ * changes the sig; several at once collide with odds near 2^-64.  Not
+ * cryptographic, and it need not be: it detects changes, the files hash
+ * is what names contents.
+ */
+static inline uint64_t
+mix(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0x9e3779b97f4a7c15ull;
+	h ^= h >> 31;
+	return h;
+}
+
+static uint64_t
+mix_bytes(uint64_t h, const char *s, size_t n)
+{
+	h = mix(h, n);
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = mix(h, w);
+		s += 8;
+		n -= 8;
+	}
+	if (n > 0) {
+		uint64_t w = 0;
+		memcpy(&w, s, n);
+		h = mix(h, w);
+	}
+	return h;
+}
+
+static void
+hex16(char *out, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		out[i] = digits[v & 15];
+	out[16] = '\0';
+}
+
+struct walk {
+	const struct graph *g;
+	int rootfd;
+	char path[PATH_MAX];	/* relative to the tree: category/port[/...] */
+	size_t base;		/* length of category/port */
+	const char *rec, *rec_end;	/* cached record to take S lines from */
+	struct timespec racy_from;
+	uint64_t sig;
+	struct strbuf dirs;	/* the S lines of this walk */
+	bool racy, makefile;
+	bool unsure;		/* something could not be stat()ed or named */
+};
+
+static void
+walk_times(struct walk *w, struct stat *st)
+{
+	if (w->g->coarse_times) {
+		st->st_mtim.tv_nsec = 0;
+		st->st_ctim.tv_nsec = 0;
+	}
+	if (st->st_mtim.tv_sec > w->racy_from.tv_sec ||
+	    (st->st_mtim.tv_sec == w->racy_from.tv_sec &&
+	    st->st_mtim.tv_nsec >= w->racy_from.tv_nsec) ||
+	    st->st_ctim.tv_sec > w->racy_from.tv_sec ||
+	    (st->st_ctim.tv_sec == w->racy_from.tv_sec &&
+	    st->st_ctim.tv_nsec >= w->racy_from.tv_nsec))
+		w->racy = true;
+}
+
+static uint64_t
+stat_words(uint64_t h, const struct stat *st)
+{
+	h = mix(h, (uint64_t)st->st_mode);
+	h = mix(h, (uint64_t)st->st_size);
+	h = mix(h, (uint64_t)st->st_mtim.tv_sec);
+	h = mix(h, (uint64_t)st->st_mtim.tv_nsec);
+	h = mix(h, (uint64_t)st->st_ctim.tv_sec);
+	h = mix(h, (uint64_t)st->st_ctim.tv_nsec);
+	return mix(h, (uint64_t)st->st_ino);
+}
+
+/* The cached names of directory rel (tab-led list) if its stamp is still
+ * stamp; NULL otherwise. */
+static const char *
+cached_names(const struct walk *w, const char *rel, const char *stamp,
+    const char **names_end)
+{
+	const char *p = w->rec, *next;
+
+	if (p == NULL)
+		return NULL;
+	p = (const char *)memchr(p, '\n', (size_t)(w->rec_end - p)) + 1;	/* past P */
+	for (; p < w->rec_end && p[0] == 'S' && p[1] == '\t'; p = next) {
+		struct field f[4];
+		int nf = split_line(p, w->rec_end, f, 4, &next);
+		if (nf < 3 || !field_is(&f[1], rel))
+			continue;
+		if (!(f[2].n == 16 && memcmp(f[2].s, stamp, 16) == 0))
+			return NULL;
+		*names_end = next[-1] == '\n' ? next - 1 : next;
+		return f[2].s + 16;
+	}
+	return NULL;
+}
+
+/*
+ * Sorted names of the directory at w->path as a tab-led list in out;
+ * *odd when a name holds a tab or newline (the list cannot be cached).
+ * -1 if unreadable.
+ */
+static int
+read_names(struct walk *w, bool top, struct strbuf *out, bool *odd)
+{
+	int fd = openat(w->rootfd, w->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	mk_words names = VEC_INIT;
+	struct dirent *de;
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+			continue;
+		/* work directories are not part of the port (port_files_hash) */
+		if (top && strncmp(de->d_name, "work", 4) == 0)
+			continue;
+		vec_push(&names, xstrdup(de->d_name));
+	}
+	closedir(d);
+	if (names.n > 0)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	for (size_t i = 0; i < names.n; i++) {
+		if (strpbrk(names.v[i], "\t\n"))
+			*odd = true;
+		strbuf_addch(out, '\t');
+		strbuf_addstr(out, names.v[i]);
+	}
+	vec_free_all(&names, free);
+	return 0;
+}
+
+/* Stat the entries of the directory at w->path (stat data in st), depth
+ * levels below the port directory, into the signature. */
+static void
+walk_dir(struct walk *w, struct stat *st, int depth)
+{
+	char stamp[17];
+	uint64_t h;
+	const char *rel = depth == 0 ? "." : w->path + w->base + 1;
+	const char *names, *names_end, *p;
+	struct strbuf list = STRBUF_INIT;
+	size_t plen = strlen(w->path);
+	bool listable = strpbrk(rel, "\t\n") == NULL;
+
+	walk_times(w, st);
+	h = mix(mix(mix(mix(mix(mix(0, (uint64_t)st->st_ino),
+	    (uint64_t)st->st_dev), (uint64_t)st->st_mtim.tv_sec),
+	    (uint64_t)st->st_mtim.tv_nsec), (uint64_t)st->st_ctim.tv_sec),
+	    (uint64_t)st->st_ctim.tv_nsec);
+	hex16(stamp, h);
+	/* an entry added or removed anywhere changes the sig too */
+	w->sig = mix(w->sig, h);
+	if ((names = cached_names(w, rel, stamp, &names_end)) == NULL) {
+		bool odd = false;
+		if (read_names(w, depth == 0, &list, &odd) < 0) {
+			w->unsure = true;
+			strbuf_release(&list);
+			return;
+		}
+		listable = listable && !odd;
+		names = list.buf;
+		names_end = list.buf + list.len;
+	}
+	if (listable) {
+		strbuf_addstr(&w->dirs, "S\t");
+		strbuf_addstr(&w->dirs, rel);
+		strbuf_addch(&w->dirs, '\t');
+		strbuf_add(&w->dirs, stamp, 16);
+		strbuf_add(&w->dirs, names, (size_t)(names_end - names));
+		strbuf_addch(&w->dirs, '\n');
+	}
+	for (p = names; p < names_end; ) {
+		const char *name = p + 1;
+		const char *t = memchr(name, '\t', (size_t)(names_end - name));
+		size_t n = (size_t)((t ? t : names_end) - name);
+		struct stat est;
+		p = t ? t : names_end;
+		if (plen + 1 + n >= sizeof(w->path)) {
+			w->unsure = true;
+			continue;
+		}
+		w->path[plen] = '/';
+		memcpy(w->path + plen + 1, name, n);
+		w->path[plen + 1 + n] = '\0';
+		w->sig = mix_bytes(w->sig, name, n);
+		if (fstatat(w->rootfd, w->path, &est, AT_SYMLINK_NOFOLLOW) < 0) {
+			/* gone since the directory was read: unsure until it settles */
+			w->unsure = true;
+			w->sig = mix(w->sig, (uint64_t)errno);
+			continue;
+		}
+		walk_times(w, &est);
+		w->sig = mix(w->sig, (uint64_t)depth);
+		w->sig = stat_words(w->sig, &est);
+		if (depth == 0 && S_ISREG(est.st_mode) && n == 8 &&
+		    memcmp(name, "Makefile", 8) == 0)
+			w->makefile = true;
+		if (S_ISDIR(est.st_mode)) {
+			if (depth + 1 > GRAPH_MAX_DEPTH)
+				w->unsure = true;
+			else
+				walk_dir(w, &est, depth + 1);
+		}
+	}
+	w->path[plen] = '\0';
+	strbuf_release(&list);
+}
+
+/*
+ * Stat everything of port origin (and its options file).  rec: the
+ * cached record whose S lines may spare reading directories, or NULL.
+ * False when the directory has no Makefile.
+ */
+static bool
+port_walk(struct walk *w, const char *origin, const char *rec, const char *rec_end)
+{
+	struct stat st;
+	char *of;
+
+	w->rec = rec;
+	w->rec_end = rec_end;
+	w->sig = 0;
+	if (strlen(origin) >= sizeof(w->path) - 1)
+		return false;
+	strcpy(w->path, origin);
+	w->base = strlen(origin);
+	if (fstatat(w->rootfd, w->path, &st, 0) < 0 || !S_ISDIR(st.st_mode))
+		return false;
+	walk_dir(w, &st, 0);
+	of = w->g->options_exist ? port_options_file(w->g->env.options_dir, origin) : NULL;
+	if (of && stat(of, &st) == 0) {
+		walk_times(w, &st);
+		w->sig = mix_bytes(w->sig, "\0options", 8);
+		w->sig = stat_words(w->sig, &st);
+	}
+	free(of);
+	return w->makefile;
 }
 
 /* ---- evaluation ---- */
@@ -449,15 +853,28 @@ ignore_reason(struct port *p)
 struct job {
 	const struct graph *g;
 	char *origin;		/* borrowed */
-	const struct centry *cached;
+	const struct crec *cached;	/* borrowed, or NULL */
+	int rootfd;
+	struct timespec racy_from;
 	/* results */
 	char sig[SHA256_HEX_LEN + 1];
 	char hash[SHA256_HEX_LEN + 1];
 	struct port *port;
 	char *error;
-	bool from_cache;
+	char *dirs;		/* S lines, owned */
+	bool racy;
+	bool from_cache;	/* metadata from the cached record */
+	bool rehashed;		/* ... after its contents were hashed again */
+	bool same;		/* ... and the record stays as it is */
 	bool not_a_port;	/* no Makefile: a scanned directory that is no port */
-	char *plain;		/* origin without @flavor, owned */
+	/* from_cache: the record parsed (parse_cached), for absorb */
+	struct graph_arena *chunk;	/* its strings, owned until absorbed */
+	struct graph_edge *edges;	/* owned until absorbed */
+	struct field *keys;	/* node keys of edges whose to is still NULL */
+	size_t nedges;
+	bool need_main;		/* some edge needs the main thread (absorb) */
+	struct graph_node *node;	/* borrowed: this job's node */
+	char *pkgname, *flavor, *error_c, *ignore;	/* in chunk */
 };
 
 struct pool {
@@ -466,35 +883,212 @@ struct pool {
 	atomic_size_t next;
 };
 
+/*
+ * Whether a cached record is well-formed: P with its fields, then S lines,
+ * then D lines with known types.  Fills f with the P fields.
+ */
+static bool
+record_ok(const struct crec *r, struct field *f)
+{
+	const char *p = r->start, *next;
+
+	if (split_line(p, r->end, f, P_FIELDS, &next) != P_FIELDS || f[2].n != 16 ||
+	    f[3].n != 1 || (f[3].s[0] != '0' && f[3].s[0] != '1') ||
+	    f[4].n != SHA256_HEX_LEN)
+		return false;
+	for (p = next; p < r->end; p = next) {
+		struct field d[D_FIELDS];
+		if (p[0] == 'S' && p[1] == '\t') {
+			split_line(p, r->end, d, 1, &next);
+			continue;
+		}
+		if (split_line(p, r->end, d, D_FIELDS, &next) != D_FIELDS ||
+		    !field_is(&d[0], "D") || d[1].n != 1 || d[1].s[0] < '0' ||
+		    d[1].s[0] >= '0' + PORT_DEP_NTYPES || d[2].n == 0 ||
+		    d[4].n != 1 || d[5].n == 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Marks while graph_load runs: -1 scheduled in this round, -2 queued for
+ * the next one (once is enough), 0 otherwise.
+ */
+#define MARK_SCHEDULED	(-1)
+#define MARK_QUEUED	(-2)
+
+/* Whether a node must be queued for a later round. */
+static bool
+to_queue(const struct graph_node *to)
+{
+	return !(to->flags & (GRAPH_EVALUATED | GRAPH_MISSING)) &&
+	    to->mark != MARK_SCHEDULED &&
+	    to->mark != MARK_QUEUED;
+}
+
+static void
+queue_node(mk_words *queue, struct graph_node *to)
+{
+	to->mark = MARK_QUEUED;
+	vec_push(queue, xstrdup(to->origin));
+}
+
+static char *
+chunk_str(struct graph_arena *a, const struct field *f, bool dash_null)
+{
+	char *p;
+
+	if (dash_null && f->n == 1 && f->s[0] == '-')
+		return NULL;
+	p = a->mem + a->used;
+	memcpy(p, f->s, f->n);
+	p[f->n] = '\0';
+	a->used += f->n + 1;
+	return p;
+}
+
+/*
+ * Parse a record (checked by record_ok) into the job: strings into one
+ * chunk (the record's length bounds them), edges resolved to the nodes
+ * that exist already.  Workers only read the index: the main thread
+ * changes it between rounds, never during one.
+ */
+static void
+parse_cached(struct job *j)
+{
+	const struct crec *r = j->cached;
+	struct field f[P_FIELDS];
+	const char *p, *q, *next;
+	size_t nd = 0, k = 0;
+	struct graph_arena *a = xmalloc(sizeof(*a) + (size_t)(r->end - r->start));
+	const struct graph *g = j->g;
+	uint32_t *hs;
+
+	a->next = NULL;
+	a->used = 0;
+	a->size = (size_t)(r->end - r->start);
+	j->chunk = a;
+	split_line(r->start, r->end, f, P_FIELDS, &p);
+	memcpy(j->hash, f[4].s, SHA256_HEX_LEN);
+	j->hash[SHA256_HEX_LEN] = '\0';
+	j->pkgname = chunk_str(a, &f[5], true);
+	j->flavor = chunk_str(a, &f[6], true);
+	j->error_c = chunk_str(a, &f[7], true);
+	j->ignore = chunk_str(a, &f[8], true);
+	for (q = p; q < r->end; q = (const char *)memchr(q, '\n', (size_t)(r->end - q)) + 1)
+		nd += q[0] == 'D';
+	j->edges = xcalloc(nd ? nd : 1, sizeof(*j->edges));
+	j->keys = xcalloc(nd ? nd : 1, sizeof(*j->keys));
+	hs = xcalloc(nd ? nd : 1, sizeof(*hs));
+	for (; p < r->end && k < nd; p = next) {
+		struct field d[D_FIELDS];
+		struct graph_edge *ed = &j->edges[k];
+		if (p[0] != 'D') {
+			next = (const char *)memchr(p, '\n', (size_t)(r->end - p)) + 1;
+			continue;	/* an S line */
+		}
+		split_line(p, r->end, d, D_FIELDS, &next);
+		/* d[2] is already the node key (origin@flavor) */
+		j->keys[k] = d[2];
+		hs[k] = hash_mem(d[2].s, d[2].n);
+		/* the lookups below miss the cache: start the loads now */
+		if (g->cap)
+			__builtin_prefetch(&g->slots[hs[k] & (g->cap - 1)]);
+		ed->type = (enum port_dep_type)(d[1].s[0] - '0');
+		ed->implicit = d[4].s[0] == '1';
+		ed->pattern = chunk_str(a, &d[5], false);
+		ed->flavor = chunk_str(a, &d[3], true);
+		k++;
+	}
+	j->nedges = k;
+	for (k = 0; k < j->nedges && g->cap; k++) {
+		const struct graph_node *s = g->slots[hs[k] & (g->cap - 1)];
+		if (s) {
+			__builtin_prefetch(&s->hash);
+			__builtin_prefetch((const char *)s - 16);	/* the key */
+		}
+	}
+	for (k = 0; k < j->nedges; k++) {
+		struct graph_edge *ed = &j->edges[k];
+		ed->to = find_n(g, j->keys[k].s, j->keys[k].n, hs[k]);
+		/* flags and marks change in absorb, between rounds (to_queue) */
+		if (ed->to == NULL || to_queue(ed->to))
+			j->need_main = true;
+		else
+			j->keys[k].s = NULL;	/* nothing for absorb to do */
+	}
+	if (!j->need_main) {
+		free(j->keys);
+		j->keys = NULL;
+	}
+	free(hs);
+}
+
 static void
 run_job(struct job *j)
 {
 	struct kerr e;
 	char *dir, *of, *origin = xstrdup(j->origin), *at = strchr(origin, '@');
 	struct port_env env = j->g->env;
+	struct walk *w = xmalloc(sizeof(*w));	/* PATH_MAX: not on the stack */
+	struct field f[P_FIELDS];
+	bool trusted = false;
 
 	/* "category/name@flavor" evaluates that flavor of the port */
 	if (at) {
 		*at = '\0';
 		env.flavor = at + 1;
 	}
-	j->plain = origin;
-	if (!port_sig(j->g, origin, j->sig)) {
+	if (j->cached && !record_ok(j->cached, f))
+		j->cached = NULL;
+	/* a racy record's sig and S lines are not evidence of anything */
+	trusted = j->cached && f[3].s[0] == '0';
+	w->g = j->g;
+	w->racy = w->makefile = w->unsure = false;
+	w->rootfd = j->rootfd;
+	w->racy_from = j->racy_from;
+	strbuf_init(&w->dirs, 256);
+	if (!port_walk(w, origin, trusted ? j->cached->start : NULL,
+	    trusted ? j->cached->end : NULL)) {
 		j->not_a_port = true;
-		return;
+		goto out;
 	}
-	if (j->cached && strcmp(j->cached->sig, j->sig) == 0) {
+	hex16(j->sig, w->sig);
+	j->racy = w->racy || w->unsure;
+	j->dirs = strbuf_detach(&w->dirs, NULL);
+	if (trusted && !w->unsure && memcmp(f[2].s, j->sig, 16) == 0) {
+		const char *s = f[P_FIELDS - 1].s + f[P_FIELDS - 1].n + 1;
+		const char *d = s;
+		while (d < j->cached->end && d[0] == 'S')
+			d = (const char *)memchr(d, '\n', (size_t)(j->cached->end - d)) + 1;
 		j->from_cache = true;
-		return;
+		j->same = !j->racy && strlen(j->dirs) == (size_t)(d - s) &&
+		    memcmp(j->dirs, s, (size_t)(d - s)) == 0;
+		if (j->same) {
+			/* freed by the thread that allocated it: cheaper */
+			free(j->dirs);
+			j->dirs = NULL;
+		}
+		parse_cached(j);
+		goto out;
 	}
 	dir = path_join(j->g->tree, origin);
 	of = port_options_file(j->g->env.options_dir, origin);
 	if (port_files_hash(dir, of, j->hash, &e) < 0)
 		j->error = xstrdup(e.msg);
+	else if (j->cached && memcmp(f[4].s, j->hash, SHA256_HEX_LEN) == 0) {
+		j->from_cache = j->rehashed = true;
+		parse_cached(j);
+	}
 	else if (port_load(&env, origin, &j->port, &e) < 0)
 		j->error = xstrdup(e.msg);
 	free(dir);
 	free(of);
+out:
+	strbuf_release(&w->dirs);
+	free(w);
+	free(origin);
 }
 
 static void *
@@ -508,21 +1102,6 @@ worker(void *arg)
 	return NULL;
 }
 
-static const struct centry *
-centry_find(const centries *c, const char *origin)
-{
-	/* the cache is written in node order; callers look up in that order */
-	static _Thread_local size_t hint;
-	for (size_t k = 0; k < c->n; k++) {
-		size_t i = (hint + k) % c->n;
-		if (strcmp(c->v[i].origin, origin) == 0) {
-			hint = i + 1;
-			return &c->v[i];
-		}
-	}
-	return NULL;
-}
-
 /* The node key of a dependency: origin, or origin@flavor. */
 static char *
 dep_key(const char *origin, const char *flavor)
@@ -532,72 +1111,86 @@ dep_key(const char *origin, const char *flavor)
 
 static void
 add_edge(struct graph_node *from, struct graph_node *to, enum port_dep_type t,
-    bool implicit, const char *pattern, const char *flavor)
+    bool implicit, char *pattern, char *flavor)
 {
-	struct graph_edge fe = { t, to, implicit, xstrdup(pattern),
-	    flavor ? xstrdup(flavor) : NULL };
-	struct graph_edge re = { t, from, implicit, xstrdup(pattern),
-	    flavor ? xstrdup(flavor) : NULL };
-	vec_push(&from->deps, fe);
-	vec_push(&to->rdeps, re);
+	vec_push(&from->deps, ((struct graph_edge){ .to = to, .pattern = pattern,
+	    .flavor = flavor, .type = t, .implicit = implicit }));
+}
+
+/* A node's metadata and edges from the record its job parsed. */
+static void
+absorb_cached(struct graph *g, struct graph_node *n, struct job *j,
+    mk_words *queue)
+{
+	/* the chunk joins the arena behind the chunk being filled */
+	if (g->arena) {
+		j->chunk->next = g->arena->next;
+		g->arena->next = j->chunk;
+	} else {
+		g->arena = j->chunk;
+	}
+	j->chunk = NULL;
+	memcpy(n->files_hash, j->hash, sizeof(n->files_hash));
+	n->pkgname = j->pkgname;
+	n->flavor = j->flavor;
+	n->error = j->error_c;
+	n->ignore = j->ignore;
+	n->deps.v = j->edges;
+	n->deps.n = n->deps.cap = j->nedges;
+	j->edges = NULL;
+	for (size_t k = 0; k < n->deps.n && j->need_main; k++) {
+		struct graph_node *to;
+		if (j->keys[k].s == NULL)
+			continue;
+		to = n->deps.v[k].to;
+		if (to == NULL)
+			to = n->deps.v[k].to = node_get_n(g, j->keys[k].s, j->keys[k].n);
+		if (to_queue(to))
+			queue_node(queue, to);
+	}
 }
 
 /* Record one job's result in its node; queue new origins. */
 static void
 absorb(struct graph *g, struct job *j, mk_words *queue)
 {
-	struct graph_node *n = node_get(g, j->origin);
+	struct graph_node *n = j->node;
+	char *ign;
 
 	if (j->not_a_port) {
 		n->flags |= GRAPH_MISSING;
 		return;
 	}
 	memcpy(n->sig, j->sig, sizeof(n->sig));
+	n->racy = j->racy;
 	n->flags |= GRAPH_EVALUATED;
 	if (j->from_cache) {
-		const struct centry *c = j->cached;
 		n->flags |= GRAPH_FROM_CACHE;
 		g->cached++;
-		snprintf(n->files_hash, sizeof(n->files_hash), "%s", c->hash);
-		n->pkgname = strcmp(c->pkgname, "-") ? xstrdup(c->pkgname) : NULL;
-		n->error = strcmp(c->error, "-") ? xstrdup(c->error) : NULL;
-		n->flavor = strcmp(c->flavor, "-") ? xstrdup(c->flavor) : NULL;
-		n->ignore = strcmp(c->ignore, "-") ? xstrdup(c->ignore) : NULL;
-		for (char *l = c->deps, *nl; l && *l; l = nl + 1) {
-			char *f[6], *line;
-			int nf = 0;
-			nl = strchr(l, '\n');
-			line = xstrndup(l, (size_t)(nl - l));
-			for (char *s = line; nf < 6; ) {
-				f[nf++] = s;
-				s = strchr(s, '\t');
-				if (s == NULL)
-					break;
-				*s++ = '\0';
-			}
-			if (nf == 6) {
-				/* f[2] is already the node key (origin@flavor) */
-				struct graph_node *to = node_get(g, f[2]);
-				n = graph_find(g, j->origin);	/* node_get may rehash */
-				add_edge(n, to, (enum port_dep_type)atoi(f[1]), f[4][0] == '1',
-				    f[5], strcmp(f[3], "-") ? f[3] : NULL);
-				if (!(to->flags & GRAPH_EVALUATED))
-					vec_push(queue, xstrdup(f[2]));
-			}
-			free(line);
+		g->rehashed += j->rehashed;
+		absorb_cached(g, n, j, queue);
+		if (j->same) {
+			n->crec = j->cached->start;
+			n->creclen = (size_t)(j->cached->end - j->cached->start);
+		} else {
+			n->dirs = j->dirs;
+			j->dirs = NULL;
 		}
 		return;
 	}
 	g->evaluated++;
+	n->dirs = j->dirs;
+	j->dirs = NULL;
 	memcpy(n->files_hash, j->hash, sizeof(n->files_hash));
 	if (j->error) {
-		n->error = j->error;
-		j->error = NULL;
+		n->error = arena_str(g, j->error);
 		return;
 	}
-	n->pkgname = xstrdup(j->port->pkgname);
-	n->flavor = j->port->flavor ? xstrdup(j->port->flavor) : NULL;
-	n->ignore = ignore_reason(j->port);
+	n->pkgname = arena_str(g, j->port->pkgname);
+	n->flavor = arena_str(g, j->port->flavor);
+	ign = ignore_reason(j->port);
+	n->ignore = arena_str(g, ign);
+	free(ign);
 	/* The port's own deps, then its subpackages' (the framework checks
 	 * those too before it builds). */
 	for (size_t s = 0; s < j->port->pkgs.n; s++) {
@@ -607,16 +1200,40 @@ absorb(struct graph *g, struct job *j, mk_words *queue)
 			const struct port_dep *d = &dv[k];
 			char *key = dep_key(d->origin, d->flavor);
 			struct graph_node *to = node_get(g, key);
-			n = graph_find(g, j->origin);
-			add_edge(n, to, d->type, d->implicit, d->pattern, d->flavor);
-			if (!(to->flags & GRAPH_EVALUATED))
-				vec_push(queue, key);
-			else
-				free(key);
+			add_edge(n, to, d->type, d->implicit, arena_str(g, d->pattern),
+			    arena_str(g, d->flavor));
+			if (to_queue(to))
+				queue_node(queue, to);
+			free(key);
 		}
 	}
-	port_free(j->port);
-	j->port = NULL;
+}
+
+void
+graph_rdeps(struct graph *g)
+{
+	if (g->rdeps_built)
+		return;
+	g->rdeps_built = true;
+	for (size_t i = 0; i < g->nodes.n; i++)
+		for (size_t k = 0; k < g->nodes.v[i]->deps.n; k++)
+			g->nodes.v[i]->deps.v[k].to->rdeps.cap++;
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		struct graph_node *n = g->nodes.v[i];
+		size_t cap = n->rdeps.cap;
+		n->rdeps.cap = 0;
+		if (cap > 0)
+			vec_reserve(&n->rdeps, cap);
+	}
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		struct graph_node *n = g->nodes.v[i];
+		for (size_t k = 0; k < n->deps.n; k++) {
+			struct graph_edge re = n->deps.v[k];
+			struct graph_node *to = re.to;
+			re.to = n;
+			to->rdeps.v[to->rdeps.n++] = re;
+		}
+	}
 }
 
 static int
@@ -634,12 +1251,11 @@ merge_default_flavors(struct graph *g)
 
 	for (size_t i = 0; i < g->nodes.n; i++) {
 		struct graph_node *n = g->nodes.v[i], *plain;
-		char *o, *at;
+		const char *at;
 		if ((at = strchr(n->origin, '@')) == NULL || !(n->flags & GRAPH_EVALUATED))
 			continue;
-		o = xstrndup(n->origin, (size_t)(at - n->origin));
-		plain = graph_find(g, o);
-		free(o);
+		plain = find_n(g, n->origin, (size_t)(at - n->origin),
+		    hash_mem(n->origin, (size_t)(at - n->origin)));
 		if (plain && (plain->flags & GRAPH_EVALUATED) && plain->flavor &&
 		    strcmp(plain->flavor, at + 1) == 0) {
 			n->flags |= GRAPH_ALIAS;
@@ -649,103 +1265,155 @@ merge_default_flavors(struct graph *g)
 	}
 	if (!any)
 		return;
+	/* the alias's dependents now depend on the plain node */
 	for (size_t i = 0; i < g->nodes.n; i++) {
 		struct graph_node *n = g->nodes.v[i];
 		for (size_t k = 0; k < n->deps.n; k++)
 			if (n->deps.v[k].to->flags & GRAPH_ALIAS)
 				n->deps.v[k].to = n->deps.v[k].to->alias;
-		for (size_t k = 0; k < n->rdeps.n; k++)
-			if (n->rdeps.v[k].to->flags & GRAPH_ALIAS)
-				n->rdeps.v[k].to = n->rdeps.v[k].to->alias;
 	}
-	for (size_t i = 0; i < g->nodes.n; i++) {
-		struct graph_node *n = g->nodes.v[i];
-		if (!(n->flags & GRAPH_ALIAS))
-			continue;
-		/* the alias's dependents now depend on the plain node */
-		for (size_t k = 0; k < n->rdeps.n; k++) {
-			struct graph_edge r = n->rdeps.v[k];
-			r.pattern = xstrdup(r.pattern);
-			r.flavor = r.flavor ? xstrdup(r.flavor) : NULL;
-			vec_push(&n->alias->rdeps, r);
-		}
-		edges_free(&n->rdeps);
-		edges_free(&n->deps);
+	for (size_t i = 0; i < g->nodes.n; i++)
+		if (g->nodes.v[i]->flags & GRAPH_ALIAS)
+			vec_free(&g->nodes.v[i]->deps);
+}
+
+struct cache_reader {
+	const struct graph *g;
+	struct cache *c;
+};
+
+static void *
+cache_reader(void *arg)
+{
+	struct cache_reader *r = arg;
+
+	cache_read(r->g, r->c);
+	return NULL;
+}
+
+/* Run one round of jobs over origins with the graph's threads. */
+static void
+run_round(struct graph *g, struct cache *c, mk_words *round, int rootfd,
+    struct timespec racy_from, mk_words *next)
+{
+	struct pool pool;
+	pthread_t *th;
+	int nth;
+
+	pool.n = round->n;
+	pool.jobs = xcalloc(round->n ? round->n : 1, sizeof(*pool.jobs));
+	atomic_init(&pool.next, 0);
+	for (size_t i = 0; i < round->n; i++) {
+		struct crec *r = cache_find(c, round->v[i]);
+		pool.jobs[i].g = g;
+		pool.jobs[i].origin = round->v[i];
+		pool.jobs[i].cached = r;
+		pool.jobs[i].node = graph_find(g, round->v[i]);
+		pool.jobs[i].rootfd = rootfd;
+		pool.jobs[i].racy_from = racy_from;
+		if (r)
+			r->used = true;
 	}
+	nth = g->jobs < (int)round->n ? g->jobs : (int)round->n;
+	th = xcalloc((size_t)(nth > 0 ? nth : 1), sizeof(*th));
+	for (int t = 1; t < nth; t++)
+		if (pthread_create(&th[t], NULL, worker, &pool) != 0)
+			th[t] = 0;
+	worker(&pool);
+	for (int t = 1; t < nth; t++)
+		if (th[t])
+			pthread_join(th[t], NULL);
+	free(th);
+	for (size_t i = 0; i < round->n; i++)
+		absorb(g, &pool.jobs[i], next);
+	for (size_t i = 0; i < round->n; i++) {
+		pool.jobs[i].node->mark = 0;
+		free(pool.jobs[i].error);
+		free(pool.jobs[i].dirs);
+		free(pool.jobs[i].chunk);
+		free(pool.jobs[i].edges);
+		free(pool.jobs[i].keys);
+		port_free(pool.jobs[i].port);
+	}
+	free(pool.jobs);
 }
 
 int
 graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 {
 	mk_words queue = VEC_INIT, all = VEC_INIT;
-	centries cache = VEC_INIT;
-	int rc = -1;
-	bool scanned = origins == NULL || n == 0;	/* first round: all exist */
+	struct cache cache = { NULL, 0, false, VEC_INIT, NULL, 0 };
+	struct timespec racy_from;
+	struct cache_reader cr;
+	pthread_t reader;
+	int rc = -1, rootfd = -1;
+	bool reading, scanned_ok = true;
+	bool full = origins == NULL || n == 0;
+	bool scanned = full;	/* first round: all exist */
 
-	if (origins == NULL || n == 0) {
-		if (scan(g->tree, &all, false, e) < 0)
-			goto out;
-		for (size_t i = 0; i < all.n; i++)
-			vec_push(&queue, xstrdup(all.v[i]));
+	if (g->rdeps_built) {
+		/* rebuilt on demand over the grown graph */
+		for (size_t i = 0; i < g->nodes.n; i++)
+			vec_free(&g->nodes.v[i]->rdeps);
+		g->rdeps_built = false;
+	}
+	g->evaluated = g->cached = g->rehashed = 0;
+	g->cache_written = false;
+	/* before any stat: what changes from here on is racy */
+	clock_gettime(CLOCK_REALTIME, &racy_from);
+	racy_from.tv_sec -= GRAPH_RACY_SECONDS;
+	if (g->coarse_times)
+		racy_from.tv_nsec = 0;
+	if ((rootfd = open(g->tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		kerr_errno(e, "%s", g->tree);
+		goto out;
+	}
+	/* read the cache while the tree is scanned */
+	cr.g = g;
+	cr.c = &cache;
+	reading = pthread_create(&reader, NULL, cache_reader, &cr) == 0;
+	if (!reading)
+		cache_read(g, &cache);
+	if (full) {
+		scanned_ok = scan(g->tree, &all, false, e) == 0;
+		index_grow(g, all.n + all.n / 8);
+		queue = all;	/* moved */
+		memset(&all, 0, sizeof(all));
 	} else {
 		for (size_t i = 0; i < n; i++)
 			vec_push(&queue, xstrdup(origins[i]));
 	}
-	cache_read(g, &cache);
+	if (reading)
+		pthread_join(reader, NULL);
+	if (!scanned_ok)
+		goto out;
 	while (queue.n > 0) {
-		struct pool pool;
 		mk_words round = VEC_INIT, next = VEC_INIT;
-		pthread_t *th;
-		int nth;
 
 		/* this round: queued origins not yet known and present in the tree */
 		for (size_t i = 0; i < queue.n; i++) {
 			struct graph_node *gn = graph_find(g, queue.v[i]);
 			if (gn && ((gn->flags & (GRAPH_EVALUATED | GRAPH_MISSING)) ||
-			    gn->mark == -1))
+			    gn->mark == MARK_SCHEDULED))
 				continue;
 			if (!(scanned && gn == NULL) && !is_port_dir_key(g->tree, queue.v[i])) {
-				node_get(g, queue.v[i])->flags |= GRAPH_MISSING;
+				gn = node_get(g, queue.v[i]);
+				gn->flags |= GRAPH_MISSING;
+				gn->mark = 0;
 				continue;
 			}
-			node_get(g, queue.v[i])->mark = -1;	/* scheduled */
+			node_get(g, queue.v[i])->mark = MARK_SCHEDULED;
 			vec_push(&round, queue.v[i]);
 			queue.v[i] = NULL;
 		}
-		for (size_t i = 0; i < round.n; i++)
-			node_get(g, round.v[i])->mark = 0;
 		mk_words_free(&queue);
-		pool.n = round.n;
-		pool.jobs = xcalloc(round.n ? round.n : 1, sizeof(*pool.jobs));
-		atomic_init(&pool.next, 0);
-		for (size_t i = 0; i < round.n; i++) {
-			pool.jobs[i].g = g;
-			pool.jobs[i].origin = round.v[i];
-			pool.jobs[i].cached = centry_find(&cache, round.v[i]);
-		}
-		nth = g->jobs < (int)round.n ? g->jobs : (int)round.n;
-		th = xcalloc((size_t)(nth > 0 ? nth : 1), sizeof(*th));
-		for (int t = 1; t < nth; t++)
-			if (pthread_create(&th[t], NULL, worker, &pool) != 0)
-				th[t] = 0;
-		worker(&pool);
-		for (int t = 1; t < nth; t++)
-			if (th[t])
-				pthread_join(th[t], NULL);
-		free(th);
-		for (size_t i = 0; i < round.n; i++) {
-			absorb(g, &pool.jobs[i], &next);
-			free(pool.jobs[i].error);
-			free(pool.jobs[i].plain);
-			port_free(pool.jobs[i].port);
-		}
-		free(pool.jobs);
+		run_round(g, &cache, &round, rootfd, racy_from, &next);
 		/* round.v strings were moved out of the queue: free them here */
 		mk_words_free(&round);
 		queue = next;
 		scanned = false;
 	}
-	if (cache_write(g, e) < 0)
+	if (cache_write(g, &cache, full, e) < 0)
 		goto out;
 	merge_default_flavors(g);
 	for (size_t i = 0; i < g->nodes.n; i++) {
@@ -758,7 +1426,14 @@ graph_load(struct graph *g, char *const *origins, size_t n, struct kerr *e)
 		goto out;
 	rc = 0;
 out:
-	centries_free(&cache);
+	/* cached records were borrowed from the buffer freed here */
+	for (size_t i = 0; i < g->nodes.n; i++) {
+		g->nodes.v[i]->crec = NULL;
+		g->nodes.v[i]->creclen = 0;
+	}
+	if (rootfd >= 0)
+		close(rootfd);
+	cache_free(&cache);
 	mk_words_free(&queue);
 	mk_words_free(&all);
 	return rc;
@@ -794,7 +1469,7 @@ dfs_cycle(struct graph_node *n, graph_nodes *stack, struct kerr *e)
 }
 
 /*
- * Does version v satisfy constraint c (">=1.2", ">1<2", "=3")?  On failure
+ * Does version v satisfy constraint c (">=1.2", ">1<2", "=3")?
  */
 static bool
 constraint_ok(const char *v, const char *c)
@@ -815,57 +1490,48 @@ constraint_ok(const char *v, const char *c)
 	return true;
 }
 
-/* pkg>=ver dependencies must be met by the version the tree has. */
-static int
-check_versions(struct graph *g, struct kerr *e)
+/* A pkg>=ver dependency is met by the version the tree has. */
+static bool
+version_ok(const struct graph_edge *d)
 {
-	for (size_t i = 0; i < g->nodes.n; i++) {
-		struct graph_node *n = g->nodes.v[i];
-		for (size_t k = 0; k < n->deps.n; k++) {
-			const struct graph_edge *d = &n->deps.v[k];
-			const char *op = strpbrk(d->pattern, "<>=");
-			const char *ver;
-			if (op == NULL || d->to->pkgname == NULL ||
-			    (ver = strrchr(d->to->pkgname, '-')) == NULL)
-				continue;
-			if (!constraint_ok(ver + 1, op))
-				return kerr_set(e, "%s needs %s (%s_DEPENDS) but %s provides %s",
-				    n->origin, d->pattern, port_dep_type_name(d->type),
-				    d->to->origin, d->to->pkgname);
-		}
-	}
-	return 0;
+	const char *op = strpbrk(d->pattern, "<>=");
+	const char *ver;
+
+	if (op == NULL || d->to->pkgname == NULL ||
+	    (ver = strrchr(d->to->pkgname, '-')) == NULL)
+		return true;
+	return constraint_ok(ver + 1, op);
 }
 
 static int
 check_missing_and_cycles(struct graph *g, struct kerr *e)
 {
 	graph_nodes stack = VEC_INIT;
+	const struct graph_node *vn = NULL;	/* first unmet version: vn, ve */
+	const struct graph_edge *ve = NULL;
 	int rc = 0;
 
-	for (size_t i = 0; i < g->nodes.n; i++) {
-		struct graph_node *n = g->nodes.v[i];
-		for (size_t k = 0; k < n->deps.n; k++) {
-			struct graph_edge *d = &n->deps.v[k];
-			if (!(d->to->flags & GRAPH_MISSING) || d->implicit)
-				continue;
-			vec_free(&stack);
-			return kerr_set(e, "%s depends on %s (%s_DEPENDS %s), which is "
-			    "not in the ports tree %s", n->origin, d->to->origin,
-			    port_dep_type_name(d->type), d->pattern, g->tree);
-		}
-	}
-	/* Implicit dependencies the tree does not carry come from the jail. */
+	/* One pass: missing origins fail; implicit ones the tree does not
+	 * carry come from the jail (edges dropped); unmet versions are
+	 * reported after cycles, as a cycle is the worse news. */
 	for (size_t i = 0; i < g->nodes.n; i++) {
 		struct graph_node *n = g->nodes.v[i];
 		size_t o = 0;
 		for (size_t k = 0; k < n->deps.n; k++) {
-			if (n->deps.v[k].to->flags & GRAPH_MISSING) {
-				free(n->deps.v[k].pattern);
-				free(n->deps.v[k].flavor);
-				continue;
+			struct graph_edge *d = &n->deps.v[k];
+			if (d->to->flags & GRAPH_MISSING) {
+				if (d->implicit)
+					continue;
+				vec_free(&stack);
+				return kerr_set(e, "%s depends on %s (%s_DEPENDS %s), which is "
+				    "not in the ports tree %s", n->origin, d->to->origin,
+				    port_dep_type_name(d->type), d->pattern, g->tree);
 			}
-			n->deps.v[o++] = n->deps.v[k];
+			if (ve == NULL && !version_ok(d)) {
+				vn = n;
+				ve = &n->deps.v[o];
+			}
+			n->deps.v[o++] = *d;
 		}
 		n->deps.n = o;
 		n->mark = 0;
@@ -875,8 +1541,10 @@ check_missing_and_cycles(struct graph *g, struct kerr *e)
 		    !(g->nodes.v[i]->flags & (GRAPH_MISSING | GRAPH_ALIAS)))
 			rc = dfs_cycle(g->nodes.v[i], &stack, e);
 	vec_free(&stack);
-	if (rc == 0)
-		rc = check_versions(g, e);
+	if (rc == 0 && ve)
+		rc = kerr_set(e, "%s needs %s (%s_DEPENDS) but %s provides %s",
+		    vn->origin, ve->pattern, port_dep_type_name(ve->type),
+		    ve->to->origin, ve->to->pkgname);
 	return rc;
 }
 

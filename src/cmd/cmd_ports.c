@@ -36,17 +36,48 @@ port_env_from(const struct kctx *k, struct port_env *env, char **optdir)
 	env->site_override = getenv("MASTER_SITE_OVERRIDE");
 }
 
+/* Output through one buffer: 250,000 lines of --graph cost little. */
+static inline void
+out_add(struct strbuf *ob, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (ob->len + n + 1 > ob->alloc)
+		strbuf_grow(ob, n);
+	memcpy(ob->buf + ob->len, s, n + 1);
+	ob->len += n;
+}
+
 static void
-print_edges(const struct graph_node *n, bool dot)
+out_flush(struct strbuf *ob, bool force)
+{
+	if (ob->len >= 65536 || (force && ob->len > 0)) {
+		fwrite(ob->buf, 1, ob->len, stdout);
+		strbuf_setlen(ob, 0);
+	}
+}
+
+static void
+print_edges(struct strbuf *ob, const struct graph_node *n, bool dot)
 {
 	for (size_t i = 0; i < n->deps.n; i++) {
 		const struct graph_edge *d = &n->deps.v[i];
-		if (dot)
-			printf("  \"%s\" -> \"%s\" [label=\"%s\"];\n", n->origin,
-			    d->to->origin, port_dep_type_name(d->type));
-		else
-			printf("  %s %s%s\n", port_dep_type_name(d->type), d->to->origin,
-			    d->implicit ? " (implicit)" : "");
+		if (dot) {
+			out_add(ob, "  \"");
+			out_add(ob, n->origin);
+			out_add(ob, "\" -> \"");
+			out_add(ob, d->to->origin);
+			out_add(ob, "\" [label=\"");
+			out_add(ob, port_dep_type_name(d->type));
+			out_add(ob, "\"];\n");
+		} else {
+			out_add(ob, "  ");
+			out_add(ob, port_dep_type_name(d->type));
+			out_add(ob, " ");
+			out_add(ob, d->to->origin);
+			out_add(ob, d->implicit ? " (implicit)\n" : "\n");
+		}
+		out_flush(ob, false);
 	}
 }
 
@@ -59,6 +90,7 @@ ports_graph(struct kctx *k, const char *tree_name, char **origins, int n, bool d
 	struct port_env env;
 	struct graph g;
 	graph_nodes roots = VEC_INIT, out = VEC_INIT;
+	struct strbuf ob = STRBUF_INIT;
 	int rc = EXIT_FAIL;
 
 	if (ports_tree_resolve(&k->conf, tree_name, &dir, &cache, &e) < 0)
@@ -79,46 +111,55 @@ ports_graph(struct kctx *k, const char *tree_name, char **origins, int n, bool d
 				vec_push(&roots, g.nodes.v[i]);
 	graph_closure(&g, roots.v, roots.n, GRAPH_ALL_DEPS, &out);
 	if (dot)
-		printf("digraph ports {\n");
+		strbuf_addstr(&ob, "digraph ports {\n");
 	if (json)
-		printf("[");
+		strbuf_addch(&ob, '[');
 	for (size_t i = 0; i < out.n; i++) {
 		const struct graph_node *nd = out.v[i];
 		if (json) {
-			struct strbuf sb = STRBUF_INIT;
-			strbuf_addf(&sb, "%s\n  {\"origin\": \"", i ? "," : "");
-			strbuf_add_json_escaped(&sb, nd->origin);
-			strbuf_addstr(&sb, "\", \"pkgname\": \"");
-			strbuf_add_json_escaped(&sb, nd->pkgname ? nd->pkgname : "");
-			strbuf_addf(&sb, "\", \"files_hash\": \"%s\", \"deps\": [", nd->files_hash);
+			strbuf_addf(&ob, "%s\n  {\"origin\": \"", i ? "," : "");
+			strbuf_add_json_escaped(&ob, nd->origin);
+			strbuf_addstr(&ob, "\", \"pkgname\": \"");
+			strbuf_add_json_escaped(&ob, nd->pkgname ? nd->pkgname : "");
+			strbuf_addf(&ob, "\", \"files_hash\": \"%s\", \"deps\": [", nd->files_hash);
 			for (size_t j = 0; j < nd->deps.n; j++) {
-				strbuf_addf(&sb, "%s{\"type\": \"%s\", \"origin\": \"", j ? ", " : "",
+				strbuf_addf(&ob, "%s{\"type\": \"%s\", \"origin\": \"", j ? ", " : "",
 				    port_dep_type_name(nd->deps.v[j].type));
-				strbuf_add_json_escaped(&sb, nd->deps.v[j].to->origin);
-				strbuf_addf(&sb, "\", \"implicit\": %s}",
+				strbuf_add_json_escaped(&ob, nd->deps.v[j].to->origin);
+				strbuf_addf(&ob, "\", \"implicit\": %s}",
 				    nd->deps.v[j].implicit ? "true" : "false");
 			}
-			strbuf_addstr(&sb, "]}");
-			fputs(sb.buf, stdout);
-			strbuf_release(&sb);
+			strbuf_addstr(&ob, "]}");
+			out_flush(&ob, false);
 			continue;
 		}
-		if (dot)
-			printf("  \"%s\" [label=\"%s\\n%s\"];\n", nd->origin, nd->origin,
-			    nd->pkgname ? nd->pkgname : "");
-		else
-			printf("%s %s\n", nd->origin, nd->pkgname ? nd->pkgname : "");
-		print_edges(nd, dot);
+		if (dot) {
+			out_add(&ob, "  \"");
+			out_add(&ob, nd->origin);
+			out_add(&ob, "\" [label=\"");
+			out_add(&ob, nd->origin);
+			out_add(&ob, "\\n");
+		} else {
+			out_add(&ob, nd->origin);
+			out_add(&ob, " ");
+		}
+		out_add(&ob, nd->pkgname ? nd->pkgname : "");
+		out_add(&ob, dot ? "\"];\n" : "\n");
+		print_edges(&ob, nd, dot);
 	}
 	if (dot)
-		printf("}\n");
+		strbuf_addstr(&ob, "}\n");
 	if (json)
-		printf("\n]\n");
+		strbuf_addstr(&ob, "\n]\n");
+	out_flush(&ob, true);
 	if (k->verbose > 0)
-		fprintf(stderr, "kiln: %zu ports, %u evaluated, %u from the cache\n",
-		    g.nodes.n, g.evaluated, g.cached);
+		fprintf(stderr, "kiln: %zu ports, %u evaluated, %u from the cache "
+		    "(%u of them read again: stat data changed), cache %s\n",
+		    g.nodes.n, g.evaluated, g.cached, g.rehashed,
+		    g.cache_written ? "written" : "unchanged");
 	rc = EXIT_OK;
 out:
+	strbuf_release(&ob);
 	vec_free(&roots);
 	vec_free(&out);
 	graph_free(&g);
