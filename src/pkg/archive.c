@@ -354,11 +354,15 @@ struct inode_seen {
 	const char *path;
 };
 
-/* Copy a staged regular file's bytes into the archive. */
+/* Read size of copy_data: large calls reach zstd without being gathered. */
+#define COPY_BUF (1u << 18)
+
+/* Copy a staged regular file's bytes into the archive through buf
+ * (COPY_BUF bytes, the caller's). */
 static int
-copy_data(struct archive *a, const char *src, int64_t size, struct kerr *e)
+copy_data(struct archive *a, const char *src, int64_t size, char *buf,
+    struct kerr *e)
 {
-	char *buf = NULL;
 	int64_t done = 0;
 	ssize_t n;
 	int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -366,9 +370,8 @@ copy_data(struct archive *a, const char *src, int64_t size, struct kerr *e)
 
 	if (fd < 0)
 		return kerr_errno(e, "%s", src);
-	buf = xmalloc(1 << 17);
 	while (done < size) {
-		n = read(fd, buf, 1 << 17);
+		n = read(fd, buf, COPY_BUF);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -389,7 +392,6 @@ copy_data(struct archive *a, const char *src, int64_t size, struct kerr *e)
 	}
 	rc = 0;
 out:
-	free(buf);
 	close(fd);
 	return rc;
 }
@@ -405,12 +407,14 @@ pkg_archive_write(const struct pkg_manifest *m, const char *stagedir,
 	const struct pkg_file **files = NULL;
 	const struct pkg_dir **dirs = NULL;
 	VEC(struct inode_seen) seen = VEC_INIT;
+	char *buf = NULL;
 	int rc = -1;
 
 	if (atomic_file_open(&af, outpath, 0644, e) < 0) {
 		archive_entry_free(ent);
 		return -1;
 	}
+	buf = xmalloc(COPY_BUF);
 	if ((a = writer_new(af.fd, o->compress, o->level,
 	    o->threads < 0 ? 0 : o->threads, outpath, e)) == NULL)
 		goto out;
@@ -484,7 +488,7 @@ pkg_archive_write(const struct pkg_manifest *m, const char *stagedir,
 			free(src);
 			goto out;
 		}
-		if (S_ISREG(st.st_mode) && !link && copy_data(a, src, st.st_size, e) < 0) {
+		if (S_ISREG(st.st_mode) && !link && copy_data(a, src, st.st_size, buf, e) < 0) {
 			free(src);
 			goto out;
 		}
@@ -534,6 +538,7 @@ out:
 		atomic_file_abort(&af);
 	free(files);
 	free(dirs);
+	free(buf);
 	vec_free(&seen);
 	strbuf_release(&compact);
 	strbuf_release(&full);
