@@ -106,6 +106,8 @@ hash_all(struct hjob *jobs, size_t n, int threads, struct kerr *e)
 	size_t started = 0;
 	off_t total = 0;
 
+	if (n == 0)
+		return 0;
 	for (size_t i = 0; i < n; i++)
 		total += jobs[i].size;
 	if (want > HASH_POOL_MAX)
