@@ -57,6 +57,24 @@ ok "SOURCE_DATE_EPOCH sets every mtime" env SOURCE_DATE_EPOCH=1000000000 \
 like "$(tar -tvf "$TMP/sde/hello-1.0_1.pkg" 2>/dev/null | grep bin/hello$)" "2001-09-09" \
     "payload mtime is the forced one"
 
+# Reproducible whatever the CPU count: zstd's multi-threaded output does
+# not depend on the number of workers (archive.c); ~20 MB spans several
+# zstd jobs and starts the hashing pool.
+B=$TMP/big
+mkdir -p "$B/stage/usr/local/share/big" "$B/meta"
+for i in 1 2 3 4; do
+	head -c 3800000 /dev/urandom | base64 > "$B/stage/usr/local/share/big/f$i.txt"
+	echo "share/big/f$i.txt"
+done > "$B/plist"
+sed 's/^name: hello/name: big/' "$S/meta/+MANIFEST" > "$B/meta/+MANIFEST"
+cp "$S/meta/+DESC" "$B/meta/+DESC"
+ok "create with -T 1" kiln pkg create -T 1 -t 1000000000 -r "$B/stage" -m "$B/meta" -p "$B/plist" -o "$B/t1"
+ok "create with -T 4" kiln pkg create -T 4 -t 1000000000 -r "$B/stage" -m "$B/meta" -p "$B/plist" -o "$B/t4"
+ok "-T 1 and -T 4 write the same bytes" cmp "$B/t1/big-1.0_1.pkg" "$B/t4/big-1.0_1.pkg"
+ok "the -T 4 package extracts (every sum checked)" kiln pkg extract "$B/t4/big-1.0_1.pkg" "$(mkdir -p "$B/x" && echo "$B/x")"
+fails 1 "a negative -T is refused" kiln pkg create -T -1 -r "$B/stage" -m "$B/meta" -p "$B/plist" -o "$B/tn"
+like "$(cat "$TMP/err")" "-T -1: want 0 \\(all CPUs\\) or more" "the error names the option"
+
 # Errors name the file, the line and the problem.
 printf 'bin/hello\n@frobnicate x\n' > "$TMP/bad.plist"
 fails 1 "unknown keyword refused" kiln pkg create -r "$S/stage" -m "$S/meta" -p "$TMP/bad.plist" -o "$TMP/o2"

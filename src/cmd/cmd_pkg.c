@@ -29,7 +29,8 @@ const struct pkg_verb pkg_verbs[] = {
 	  "  -o OUTDIR    where NAME-VERSION.pkg is written (default .)\n"
 	  "  -f FORMAT    compression (default tzst)\n"
 	  "  -l LEVEL     compression level (zstd default 3)\n"
-	  "  -T THREADS   compression threads (default: all CPUs)\n"
+	  "  -T THREADS   hashing threads and zstd workers (default: all CPUs;\n"
+	  "               the package's bytes do not depend on it)\n"
 	  "  -t MTIME     force every file's mtime (default $SOURCE_DATE_EPOCH)" },
 	{ "repo", pkg_cmd_repo, "index a directory of packages into a signed repository",
 	  "kiln pkg repo [-l] [-f FORMAT] [-L LEVEL] DIR [KEYFILE | signing_command: CMD...]\n"
@@ -256,7 +257,11 @@ pkg_cmd_create(int argc, char **argv, const struct pkg_globals *g,
 				return cmd_fail(&e);
 			break;
 		case 'l': r.wo.level = atoi(optarg); break;
-		case 'T': r.wo.threads = atoi(optarg); break;
+		case 'T':
+			r.wo.threads = atoi(optarg);
+			if (r.wo.threads < 0)
+				return cmd_failf("-T %s: want 0 (all CPUs) or more", optarg);
+			break;
 		case 't': r.wo.mtime = strtoll(optarg, NULL, 10); break;
 		case 'h':
 			printf("usage: %s\n", v->usage);

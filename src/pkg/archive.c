@@ -80,30 +80,29 @@ ar_fail(struct kerr *e, struct archive *a, const char *what)
 
 /*
  * zstd is done here with libzstd rather than libarchive's filter, so that
- * compression overlaps with reading and hashing the files: with two or
- * more threads a compressor thread takes 1 MiB blocks of the tar stream
- * from a small queue (the pipeline `tar | zstd` gets from two processes;
- * beyond two threads zstd's own workers join in).  libarchive only
- * produces the uncompressed tar stream.
+ * every CPU compresses: the calling thread reads the files and formats the
+ * tar stream, and zstd's own workers (ZSTD_c_nbWorkers) compress it in
+ * jobs (8 MiB at level 3) while the next job is being filled.  zstd cuts
+ * jobs by size, not by worker count, so its multi-threaded output is the
+ * same for any nbWorkers >= 1; it differs from single-threaded output
+ * (nbWorkers = 0, which zstd's CLI calls --single-thread, unlike -T1).
+ * So packages always use at least one worker and their bytes do not
+ * depend on -T or on the builder's CPUs (t2001 and test_pkg_archive
+ * compare -T 1 with -T 4).  Small writes (tar headers, padding) are
+ * gathered in a buffer so zstd sees few large calls; file data of a
+ * buffer's size or more goes to zstd directly, without another copy.
  */
-#define ZQ_LEN 4
+#define ZS_GATHER (64u << 10)
 
 struct zsink {
 	ZSTD_CCtx *cctx;
 	int fd;
 	char *out;
 	size_t outcap;
+	char *gather;		/* ZS_GATHER bytes of small writes */
+	size_t glen;
 	int err;		/* errno of the first failure, or EIO */
 	char errmsg[160];
-	/* threaded mode */
-	bool threaded;
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv_data, cv_space;
-	struct { char *data; size_t len; } q[ZQ_LEN];
-	size_t head, count;
-	bool closing;
-	bool failed;		/* under mu: the thread's err is set */
 };
 
 /* Compress in with mode and write what comes out.  0 or -1 (z->err set). */
@@ -131,48 +130,14 @@ zsink_compress(struct zsink *z, ZSTD_inBuffer *in, ZSTD_EndDirective mode)
 	return 0;
 }
 
-static void *
-zsink_thread(void *arg)
+/* Hand the gathered small writes to zstd.  0 or -1. */
+static int
+zsink_drain(struct zsink *z)
 {
-	struct zsink *z = arg;
+	ZSTD_inBuffer in = { z->gather, z->glen, 0 };
 
-	for (;;) {
-		char *data;
-		size_t len;
-
-		pthread_mutex_lock(&z->mu);
-		while (z->count == 0 && !z->closing)
-			pthread_cond_wait(&z->cv_data, &z->mu);
-		if (z->count == 0) {
-			pthread_mutex_unlock(&z->mu);
-			break;
-		}
-		data = z->q[z->head].data;
-		len = z->q[z->head].len;
-		z->head = (z->head + 1) % ZQ_LEN;
-		z->count--;
-		pthread_cond_signal(&z->cv_space);
-		pthread_mutex_unlock(&z->mu);
-		if (z->err == 0) {	/* only this thread writes err */
-			ZSTD_inBuffer in = { data, len, 0 };
-
-			/* after a failure, keep emptying the queue so the
-			 * writer never waits forever */
-			if (zsink_compress(z, &in, ZSTD_e_continue) < 0) {
-				pthread_mutex_lock(&z->mu);
-				z->failed = true;
-				pthread_cond_signal(&z->cv_space);
-				pthread_mutex_unlock(&z->mu);
-			}
-		}
-		free(data);
-	}
-	if (z->err == 0) {
-		ZSTD_inBuffer in = { NULL, 0, 0 };
-
-		(void)zsink_compress(z, &in, ZSTD_e_end);
-	}
-	return NULL;
+	z->glen = 0;
+	return in.size > 0 ? zsink_compress(z, &in, ZSTD_e_continue) : 0;
 }
 
 static la_ssize_t
@@ -180,34 +145,26 @@ zsink_write(struct archive *a, void *cd, const void *buf, size_t len)
 {
 	struct zsink *z = cd;
 
-	if (!z->threaded) {
-		ZSTD_inBuffer in = { buf, len, 0 };
-
-		if (zsink_compress(z, &in, ZSTD_e_continue) < 0) {
-			archive_set_error(a, z->err, "%s", z->errmsg);
-			return -1;
-		}
+	if (z->glen + len <= ZS_GATHER) {
+		memcpy(z->gather + z->glen, buf, len);
+		z->glen += len;
 		return (la_ssize_t)len;
 	}
-	char *copy = xmalloc(len);
+	if (zsink_drain(z) < 0)
+		goto fail;
+	if (len < ZS_GATHER) {
+		memcpy(z->gather, buf, len);
+		z->glen = len;
+	} else {
+		ZSTD_inBuffer in = { buf, len, 0 };
 
-	memcpy(copy, buf, len);
-	pthread_mutex_lock(&z->mu);
-	while (z->count == ZQ_LEN && !z->failed)
-		pthread_cond_wait(&z->cv_space, &z->mu);
-	if (z->failed) {
-		/* err and errmsg were written before failed, under mu */
-		pthread_mutex_unlock(&z->mu);
-		free(copy);
-		archive_set_error(a, z->err, "%s", z->errmsg);
-		return -1;
+		if (zsink_compress(z, &in, ZSTD_e_continue) < 0)
+			goto fail;
 	}
-	z->q[(z->head + z->count) % ZQ_LEN].data = copy;
-	z->q[(z->head + z->count) % ZQ_LEN].len = len;
-	z->count++;
-	pthread_cond_signal(&z->cv_data);
-	pthread_mutex_unlock(&z->mu);
 	return (la_ssize_t)len;
+fail:
+	archive_set_error(a, z->err, "%s", z->errmsg);
+	return -1;
 }
 
 static int
@@ -216,16 +173,7 @@ zsink_close(struct archive *a, void *cd)
 	struct zsink *z = cd;
 	int r = ARCHIVE_OK;
 
-	if (z->threaded) {
-		pthread_mutex_lock(&z->mu);
-		z->closing = true;
-		pthread_cond_signal(&z->cv_data);
-		pthread_mutex_unlock(&z->mu);
-		pthread_join(z->th, NULL);
-		pthread_mutex_destroy(&z->mu);
-		pthread_cond_destroy(&z->cv_data);
-		pthread_cond_destroy(&z->cv_space);
-	} else if (z->err == 0) {
+	if (z->err == 0 && zsink_drain(z) == 0) {
 		ZSTD_inBuffer in = { NULL, 0, 0 };
 
 		(void)zsink_compress(z, &in, ZSTD_e_end);
@@ -236,6 +184,7 @@ zsink_close(struct archive *a, void *cd)
 	}
 	ZSTD_freeCCtx(z->cctx);
 	free(z->out);
+	free(z->gather);
 	free(z);
 	return r;
 }
@@ -248,7 +197,9 @@ ncpu(int threads)
 	return n > 0 ? n : 1;
 }
 
-/* A tar writer on fd with the filter and options of c/level/threads. */
+/* A tar writer on fd with the filter and options of c/level/threads;
+ * threads 0 is every CPU, -1 is one thread and no zstd workers (small
+ * in-memory members). */
 static struct archive *
 writer_new(int fd, enum pkg_compress c, int level, int threads,
     const char *what, struct kerr *e)
@@ -266,27 +217,19 @@ writer_new(int fd, enum pkg_compress c, int level, int threads,
 		z->fd = fd;
 		z->outcap = ZSTD_CStreamOutSize();
 		z->out = xmalloc(z->outcap);
+		z->gather = xmalloc(ZS_GATHER);
 		ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel,
 		    level < 0 ? 3 : level);
 		ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_checksumFlag, 1);
-		if (ncpu(threads) > 2)	/* fails harmlessly without MT support */
+		/* Fails harmlessly (single-threaded output) on a libzstd
+		 * built without threads; Debian's and FreeBSD's have them. */
+		if (threads >= 0)
 			ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers,
-			    (int)ncpu(threads) - 1);
-		if (ncpu(threads) > 1) {
-			z->threaded = true;
-			pthread_mutex_init(&z->mu, NULL);
-			pthread_cond_init(&z->cv_data, NULL);
-			pthread_cond_init(&z->cv_space, NULL);
-			if (pthread_create(&z->th, NULL, zsink_thread, z) != 0) {
-				pthread_mutex_destroy(&z->mu);
-				pthread_cond_destroy(&z->cv_data);
-				pthread_cond_destroy(&z->cv_space);
-				z->threaded = false;	/* compress inline instead */
-			}
-		}
+			    (int)ncpu(threads));
 		archive_write_add_filter_none(a);
-		archive_write_set_bytes_per_block(a, 1 << 20);
-		archive_write_set_bytes_in_last_block(a, 1);
+		/* Unbuffered: libarchive hands every write straight to the
+		 * sink, which gathers only the small ones. */
+		archive_write_set_bytes_per_block(a, 0);
 		if (archive_write_open(a, z, NULL, zsink_write, zsink_close) != ARCHIVE_OK) {
 			ar_fail(e, a, what);
 			archive_write_free(a);
@@ -300,7 +243,7 @@ writer_new(int fd, enum pkg_compress c, int level, int threads,
 			snprintf(opt, sizeof(opt), "xz:compression-level=%d", level);
 			r = archive_write_set_options(a, opt);
 		}
-		if (r == ARCHIVE_OK && ncpu(threads) > 1) {
+		if (r == ARCHIVE_OK && threads >= 0 && ncpu(threads) > 1) {
 			snprintf(opt, sizeof(opt), "xz:threads=%ld", ncpu(threads));
 			r = archive_write_set_options(a, opt);
 		}
@@ -365,7 +308,7 @@ pkg_archive_write_members(const char *outpath, const struct pkg_member *mem,
 		archive_entry_free(ent);
 		return -1;
 	}
-	if ((a = writer_new(af.fd, c, level, 1, outpath, e)) == NULL)
+	if ((a = writer_new(af.fd, c, level, -1, outpath, e)) == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (write_member(a, ent, mem[i].name, mem[i].data, mem[i].len,
@@ -411,11 +354,15 @@ struct inode_seen {
 	const char *path;
 };
 
-/* Copy a staged regular file's bytes into the archive. */
+/* Read size of copy_data: large calls reach zstd without being gathered. */
+#define COPY_BUF (1u << 18)
+
+/* Copy a staged regular file's bytes into the archive through buf
+ * (COPY_BUF bytes, the caller's). */
 static int
-copy_data(struct archive *a, const char *src, int64_t size, struct kerr *e)
+copy_data(struct archive *a, const char *src, int64_t size, char *buf,
+    struct kerr *e)
 {
-	char *buf = NULL;
 	int64_t done = 0;
 	ssize_t n;
 	int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -423,9 +370,8 @@ copy_data(struct archive *a, const char *src, int64_t size, struct kerr *e)
 
 	if (fd < 0)
 		return kerr_errno(e, "%s", src);
-	buf = xmalloc(1 << 17);
 	while (done < size) {
-		n = read(fd, buf, 1 << 17);
+		n = read(fd, buf, COPY_BUF);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -446,7 +392,6 @@ copy_data(struct archive *a, const char *src, int64_t size, struct kerr *e)
 	}
 	rc = 0;
 out:
-	free(buf);
 	close(fd);
 	return rc;
 }
@@ -462,13 +407,16 @@ pkg_archive_write(const struct pkg_manifest *m, const char *stagedir,
 	const struct pkg_file **files = NULL;
 	const struct pkg_dir **dirs = NULL;
 	VEC(struct inode_seen) seen = VEC_INIT;
+	char *buf = NULL;
 	int rc = -1;
 
 	if (atomic_file_open(&af, outpath, 0644, e) < 0) {
 		archive_entry_free(ent);
 		return -1;
 	}
-	if ((a = writer_new(af.fd, o->compress, o->level, o->threads, outpath, e)) == NULL)
+	buf = xmalloc(COPY_BUF);
+	if ((a = writer_new(af.fd, o->compress, o->level,
+	    o->threads < 0 ? 0 : o->threads, outpath, e)) == NULL)
 		goto out;
 	pkg_manifest_emit(m, PKG_EMIT_COMPACT, &compact);
 	pkg_manifest_emit(m, PKG_EMIT_FULL, &full);
@@ -540,7 +488,7 @@ pkg_archive_write(const struct pkg_manifest *m, const char *stagedir,
 			free(src);
 			goto out;
 		}
-		if (S_ISREG(st.st_mode) && !link && copy_data(a, src, st.st_size, e) < 0) {
+		if (S_ISREG(st.st_mode) && !link && copy_data(a, src, st.st_size, buf, e) < 0) {
 			free(src);
 			goto out;
 		}
@@ -590,6 +538,7 @@ out:
 		atomic_file_abort(&af);
 	free(files);
 	free(dirs);
+	free(buf);
 	vec_free(&seen);
 	strbuf_release(&compact);
 	strbuf_release(&full);

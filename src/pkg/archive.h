@@ -57,7 +57,9 @@ const char *pkg_compress_name(enum pkg_compress c);
 struct pkg_write_opts {
 	enum pkg_compress compress;	/* default PKG_COMPRESS_ZSTD */
 	int level;	/* -1: default (zstd 3, xz 6, gzip 6) */
-	int threads;	/* zstd/xz worker threads; 0: number of CPUs */
+	int threads;	/* hashing threads and zstd/xz workers; 0: number
+			   of CPUs.  zstd output is the same for any value
+			   (always multi-threaded mode, see archive.c) */
 	int64_t mtime;	/* >= 0: force every member's mtime (pkg create -t) */
 };
 /* Defaults: zstd, level -1, threads 0, mtime -1. */

@@ -11,6 +11,7 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,122 @@ struct inode {
 	ino_t ino;
 };
 
+/*
+ * Hashing the regular files is most of what filling a manifest costs, and
+ * it has to finish before the archive starts (the manifest with the sums
+ * is the archive's first member).  So it runs on a small pool: workers
+ * take files largest first from a shared cursor, which keeps every CPU
+ * busy until the end.  The sums do not depend on the order.
+ */
+struct hjob {
+	struct pkg_file *f;
+	char *src;	/* owned */
+	off_t size;
+	char *sum;	/* result, owned until moved into f->sum */
+};
+
+struct hpool {
+	struct hjob *jobs;
+	size_t n;
+	pthread_mutex_t mu;
+	size_t next;		/* under mu */
+	size_t failed_at;	/* under mu: a failed job's index, or n */
+	struct kerr err;	/* under mu: the error of failed_at */
+};
+
+/* Below this much data the threads cost more than they save. */
+#define HASH_POOL_MIN (4 << 20)
+#define HASH_POOL_MAX 64
+
+static void *
+hash_worker(void *arg)
+{
+	struct hpool *p = arg;
+	struct kerr e;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&p->mu);
+		/* After a failure nobody starts another file. */
+		i = p->next < p->n && p->failed_at == p->n ? p->next++ : p->n;
+		pthread_mutex_unlock(&p->mu);
+		if (i == p->n)
+			break;
+		p->jobs[i].sum = pkg_cksum_file(PKG_CKSUM_DEFAULT, p->jobs[i].src,
+		    NULL, &e);
+		if (p->jobs[i].sum == NULL) {
+			pthread_mutex_lock(&p->mu);
+			if (p->failed_at == p->n || i < p->failed_at) {
+				p->failed_at = i;
+				p->err = e;
+			}
+			pthread_mutex_unlock(&p->mu);
+		}
+	}
+	return NULL;
+}
+
+static int
+cmp_hjob(const void *a, const void *b)
+{
+	const struct hjob *x = a, *y = b;
+
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return strcmp(x->f->path, y->f->path);
+}
+
+/* Hash every job on up to threads threads (0: every CPU).  0 or -1. */
+static int
+hash_all(struct hjob *jobs, size_t n, int threads, struct kerr *e)
+{
+	struct hpool p = { .jobs = jobs, .n = n, .failed_at = n };
+	pthread_t th[HASH_POOL_MAX];
+	long want = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+	size_t started = 0;
+	off_t total = 0;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		total += jobs[i].size;
+	if (want > HASH_POOL_MAX)
+		want = HASH_POOL_MAX;
+	if (want > (long)n)
+		want = (long)n;
+	if (total < HASH_POOL_MIN)
+		want = 1;
+	qsort(jobs, n, sizeof(*jobs), cmp_hjob);
+	pthread_mutex_init(&p.mu, NULL);
+	/* The calling thread is one of the workers. */
+	for (long t = 1; t < want; t++) {
+		if (pthread_create(&th[started], NULL, hash_worker, &p) != 0)
+			break;	/* fewer threads; the caller still finishes */
+		started++;
+	}
+	hash_worker(&p);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&p.mu);
+	if (p.failed_at != n) {
+		*e = p.err;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(jobs[i].f->sum);
+		jobs[i].f->sum = jobs[i].sum;
+		jobs[i].sum = NULL;
+	}
+	return 0;
+}
+
 int
-pkg_create_fill(struct pkg_manifest *m, const char *stagedir, struct kerr *e)
+pkg_create_fill(struct pkg_manifest *m, const char *stagedir, int threads,
+    struct kerr *e)
 {
 	VEC(struct inode) seen = VEC_INIT;
+	VEC(struct hjob) jobs = VEC_INIT;
 	int64_t flat = 0;
 	int rc = -1;
 
@@ -49,10 +162,9 @@ pkg_create_fill(struct pkg_manifest *m, const char *stagedir, struct kerr *e)
 		if (S_ISLNK(st.st_mode)) {
 			char *t = path_readlink(src, e);
 
-			if (t == NULL) {
-				free(src);
+			free(src);
+			if (t == NULL)
 				goto out;
-			}
 			free(f->symlink_target);
 			f->symlink_target = t;
 			free(f->sum);
@@ -60,18 +172,15 @@ pkg_create_fill(struct pkg_manifest *m, const char *stagedir, struct kerr *e)
 			if (f->perm == PKG_PERM_UNSET)
 				f->perm = st.st_mode & 07777;
 		} else if (S_ISREG(st.st_mode)) {
+			struct hjob j = { f, src, st.st_size, NULL };
 			bool dup = false;
 
-			free(f->sum);
-			if ((f->sum = pkg_cksum_file(PKG_CKSUM_DEFAULT, src, NULL, e)) == NULL) {
-				free(src);
-				goto out;
-			}
+			vec_push(&jobs, j);	/* jobs owns src now */
 			if (f->perm == PKG_PERM_UNSET)
 				f->perm = st.st_mode & 07777;
 			if (st.st_nlink > 1) {
-				for (size_t j = 0; j < seen.n; j++)
-					if (seen.v[j].dev == st.st_dev && seen.v[j].ino == st.st_ino)
+				for (size_t k = 0; k < seen.n; k++)
+					if (seen.v[k].dev == st.st_dev && seen.v[k].ino == st.st_ino)
 						dup = true;
 				if (!dup) {
 					struct inode in = { st.st_dev, st.st_ino };
@@ -85,7 +194,6 @@ pkg_create_fill(struct pkg_manifest *m, const char *stagedir, struct kerr *e)
 			free(src);
 			goto out;
 		}
-		free(src);
 	}
 	for (size_t i = 0; i < m->dirs.n; i++) {
 		struct pkg_dir *d = &m->dirs.v[i];
@@ -101,9 +209,16 @@ pkg_create_fill(struct pkg_manifest *m, const char *stagedir, struct kerr *e)
 			d->perm = st.st_mode & 07777;
 		free(src);
 	}
+	if (hash_all(jobs.v, jobs.n, threads, e) < 0)
+		goto out;
 	m->flatsize = flat;
 	rc = 0;
 out:
+	for (size_t i = 0; i < jobs.n; i++) {
+		free(jobs.v[i].src);
+		free(jobs.v[i].sum);
+	}
+	vec_free(&jobs);
 	vec_free(&seen);
 	return rc;
 }
@@ -271,7 +386,7 @@ pkg_create(const struct pkg_create_req *r, char **outpath, pkg_strv *unlisted,
 	}
 	if (r->osversion && strncasecmp(m->abi, "FreeBSD:", 8) == 0)
 		pkg_kv_set(&m->annotations, "FreeBSD_version", r->osversion);
-	if (pkg_create_fill(m, r->stagedir, e) < 0)
+	if (pkg_create_fill(m, r->stagedir, r->wo.threads, e) < 0)
 		goto out;
 	if (pkg_manifest_validate(m, e) < 0)
 		goto out;

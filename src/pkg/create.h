@@ -37,9 +37,12 @@ void pkg_create_req_init(struct pkg_create_req *r);
 /*
  * Fill the files and dirs of m from stagedir: sums ("1$<sha256>", symlinks
  * over their target), perms and symlink targets where absent, flatsize
- * (regular files, hardlinks once).  0 or -1 ("STAGE/path: ...").
+ * (regular files, hardlinks once).  Regular files are hashed on up to
+ * threads threads (0: every CPU), largest first; the result does not
+ * depend on threads.  0 or -1 ("STAGE/path: ...").
  */
-int pkg_create_fill(struct pkg_manifest *m, const char *stagedir, struct kerr *e);
+int pkg_create_fill(struct pkg_manifest *m, const char *stagedir, int threads,
+    struct kerr *e);
 
 /*
  * Build the manifest and write the package.  *outpath (caller frees) is

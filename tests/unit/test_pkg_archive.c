@@ -2,7 +2,8 @@
  * test_pkg_archive: packages written by kiln read back in every
  * compression; safe extraction with commit and abort; and every refusal
  * rule of archive.h on hand-crafted hostile archives, each leaving the
- * root exactly as it was (empty).
+ * root exactly as it was (empty); and packages whose bytes do not depend
+ * on the number of threads.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -483,6 +484,105 @@ test_bad_metadata(void **state)
 	free(pkg);
 }
 
+/* Write n bytes of word-like text (compressible, distinct per seed). */
+static void
+put_text(const char *rel, size_t n, unsigned seed)
+{
+	static const char *const words[] = { "alpha", "beta", "gamma", "delta",
+		"epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu" };
+	char *buf = xmalloc(n + 1);
+	unsigned x = seed * 2654435761u + 1;
+	size_t i = 0;
+
+	while (i < n) {
+		const char *w;
+
+		x = x * 1103515245u + 12345u;
+		w = words[(x >> 16) % 12];
+		for (size_t k = 0; w[k] && i < n; k++)
+			buf[i++] = w[k];
+		if (i < n)
+			buf[i++] = (x >> 8) % 7 == 0 ? '\n' : ' ';
+	}
+	buf[n] = '\0';
+	put(rel, buf, 0644);
+	free(buf);
+}
+
+/*
+ * A package big enough for several zstd jobs (8 MiB each at level 3) and
+ * for the hashing pool: its bytes are the same with 1 and 4 threads, and
+ * every file's sum in the manifest is the sum of that file.
+ */
+static void
+test_threads_same_bytes(void **state)
+{
+	struct strbuf plist = STRBUF_INIT, a = STRBUF_INIT, b = STRBUF_INIT;
+	char *out[2] = { NULL, NULL };
+	int threads[2] = { 1, 4 };
+	char *stage = path_join(tmpdir, "big/stage");
+	struct pkg_archive *pa;
+	const struct pkg_manifest *m;
+	struct kerr e;
+
+	for (unsigned i = 0; i < 40; i++) {
+		char *rel = xasprintf("big/stage/usr/local/share/big/f%02u", i);
+
+		put_text(rel, (size_t)(i + 1) * 24 * 1024, i);
+		strbuf_addf(&plist, "share/big/f%02u\n", i);
+		free(rel);
+	}
+	put("big/plist", plist.buf, 0644);
+	put("big/meta/+MANIFEST", "name: big\nversion: \"1\"\norigin: misc/big\n"
+	    "comment: big\nmaintainer: me@example.org\nwww: \"https://example.org\"\n"
+	    "prefix: /usr/local\nabi: \"FreeBSD:15:amd64\"\ndesc: \"big\"\n", 0644);
+	for (int k = 0; k < 2; k++) {
+		struct pkg_create_req r;
+		char *meta = path_join(tmpdir, "big/meta");
+		char *pl = path_join(tmpdir, "big/plist");
+		char *od = xasprintf("%s/big/out%d", tmpdir, threads[k]);
+
+		pkg_create_req_init(&r);
+		r.stagedir = stage;
+		r.metadir = meta;
+		r.plist = pl;
+		r.outdir = od;
+		r.wo.threads = threads[k];
+		r.wo.mtime = 1;
+		if (pkg_create(&r, &out[k], NULL, &e) < 0)
+			fail_msg("%s", e.msg);
+		free(meta);
+		free(pl);
+		free(od);
+	}
+	assert_int_equal(path_read(out[0], &a, &e), 0);
+	assert_int_equal(path_read(out[1], &b, &e), 0);
+	assert_true(a.len > 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.buf, b.buf, a.len);
+
+	if (pkg_archive_open(out[1], 0, &pa, &e) < 0)
+		fail_msg("%s", e.msg);
+	m = pkg_archive_manifest(pa);
+	assert_int_equal(m->files.n, 40);
+	for (size_t i = 0; i < m->files.n; i++) {
+		char *src = path_join(stage, m->files.v[i].path);
+		char *want = pkg_cksum_file(PKG_CKSUM_DEFAULT, src, NULL, &e);
+
+		assert_non_null(want);
+		assert_string_equal(m->files.v[i].sum, want);
+		free(want);
+		free(src);
+	}
+	pkg_archive_close(pa);
+	strbuf_release(&plist);
+	strbuf_release(&a);
+	strbuf_release(&b);
+	free(out[0]);
+	free(out[1]);
+	free(stage);
+}
+
 int
 main(void)
 {
@@ -492,6 +592,7 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_owner_from_root),
 		cmocka_unit_test(test_bad_metadata),
+		cmocka_unit_test(test_threads_same_bytes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
