@@ -371,7 +371,7 @@ cg_add(struct sbcg *cg, const char *base, const char *name, struct kerr *e)
 	}
 	reaper_tell('+', dir);
 	cg->dir[cg->n] = dir;
-	cg->procs[cg->n] = xasprintf("%s/cgroup.procs", dir);
+	cg->procs[cg->n] = xasprintf("%s/%s", dir, env.v2 ? "cgroup.procs" : "tasks");
 	cg->n++;
 	return 0;
 }

@@ -59,6 +59,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -128,6 +129,7 @@ struct sandbox {
 	int nmnt;
 	bool new_net;
 	int netns_fd;		/* a spare network namespace for the init, or -1 */
+	bool lo_is_up;		/* netns_fd is a spare, whose lo is already up */
 	bool has_cpus;
 	cpu_set_t cpus;
 	char *reqbuf;		/* REQ_MAX bytes, the child's receive buffer */
@@ -241,14 +243,14 @@ make_dev(int sock)
 
 	mount_or_die(sock, "kiln-dev", STAGE "/r/dev", "tmpfs",
 	    MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k");
+	/* mknod obeys the umask: none while the nodes are made. */
+	mode_t old = umask(0);
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
 		snprintf(p, sizeof(p), STAGE "/r/dev/%s", devices[i].name);
 		if (mknod(p, S_IFCHR | 0666, makedev(devices[i].maj, devices[i].min)) < 0)
 			child_die(sock, "mknod", p);
-		/* mknod obeys the umask: set the mode explicitly. */
-		if (chmod(p, 0666) < 0)
-			child_die(sock, "chmod", p);
 	}
+	umask(old);
 	if (symlink("/proc/self/fd", STAGE "/r/dev/fd") < 0 ||
 	    symlink("/proc/self/fd/0", STAGE "/r/dev/stdin") < 0 ||
 	    symlink("/proc/self/fd/1", STAGE "/r/dev/stdout") < 0 ||
@@ -263,22 +265,33 @@ make_dev(int sock)
 	    MS_NOSUID | MS_NODEV, "mode=1777");
 }
 
-static void
-lo_up(int sock)
+/*
+ * Bring lo up in the calling thread's network namespace.  0, or -1 with
+ * errno and *what naming the step.  Used by the init and by the maker of
+ * spare namespaces (sandbox_prepare).
+ */
+static int
+lo_set_up(const char **what)
 {
 	struct ifreq ifr;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
 
+	*what = "socket for";
 	if (s < 0)
-		child_die(sock, "socket for", "lo");
+		return -1;
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, "lo");
+	*what = "SIOCGIFFLAGS";
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		child_die(sock, "SIOCGIFFLAGS", "lo");
+		goto out;
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	*what = "SIOCSIFFLAGS";
 	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		child_die(sock, "SIOCSIFFLAGS", "lo");
+		goto out;
+	rc = 0;
+out:
 	close(s);
+	return rc;
 }
 
 /* Build the root and pivot into it.  Runs in the new namespaces. */
@@ -328,8 +341,11 @@ child_setup(struct sandbox *sb, int sock)
 	}
 	if (sethostname(sb->hostname, strlen(sb->hostname)) < 0)
 		child_die(sock, "sethostname", sb->hostname);
-	if (sb->new_net)
-		lo_up(sock);
+	if (sb->new_net && !sb->lo_is_up) {
+		const char *what;
+		if (lo_set_up(&what) < 0)
+			child_die(sock, what, "lo");
+	}
 	if (sb->has_cpus && sched_setaffinity(0, sizeof(sb->cpus), &sb->cpus) < 0)
 		child_die(sock, "sched_setaffinity", NULL);
 	if (chdir(STAGE "/r") < 0)
@@ -426,62 +442,68 @@ install_seccomp(void)
 #endif
 }
 
-/* In the init: cgroup.procs of the cgroups the commands join. */
+/* In the init: the files through which the commands join their cgroups. */
 static int cmd_cgroup_fd[SBCG_MAX];
 static int cmd_cgroup_n;
 
 /* Steps of the command's setup, reported with errno when one fails. */
 enum { STEP_CGROUP = 7, STEP_FDS = 1, STEP_RLIMIT, STEP_CWD, STEP_PRIVS, STEP_SECCOMP, STEP_EXEC };
 
-static void __attribute__((noreturn))
-exec_fail(int pfd, int step)
-{
-	int v[2] = { step, errno };
+/*
+ * Why a command failed before its exec, written by the command's process
+ * into the init's memory (they share it until the exec: see spawn_cmd).
+ */
+struct spawn_fail {
+	int step;		/* STEP_*, 0 while all is well */
+	int err;		/* errno */
+};
 
-	(void)!write(pfd, v, sizeof(v));
+static void __attribute__((noreturn))
+exec_fail(volatile struct spawn_fail *f, int step)
+{
+	f->err = errno;
+	f->step = step;
 	_exit(127);
 }
 
-/* The command's process: drop everything, then exec. */
+/*
+ * The command's process: drop everything, then exec.  It shares the
+ * init's memory and runs on its stack below the init's frames (vfork), so
+ * it writes nothing but its own frames and *f, and never returns.
+ */
 static void __attribute__((noreturn))
 exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
-    int *fds, int pfd)
+    const int *fds, volatile struct spawn_fail *f)
 {
 	struct rlimit rl;
-	sigset_t all;
+	sigset_t none;
 
 	/* Into the limited cgroup, which then becomes the namespace's root. */
 	for (int i = 0; i < cmd_cgroup_n; i++)
 		if (write(cmd_cgroup_fd[i], "0", 1) != 1)
-			exec_fail(pfd, STEP_CGROUP);
+			exec_fail(f, STEP_CGROUP);
 	if (unshare(CLONE_NEWCGROUP) < 0)
-		exec_fail(pfd, STEP_CGROUP);
+		exec_fail(f, STEP_CGROUP);
 	setsid();
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
-	/* fds: [0] out, [1] err, [2] in (when has_in); pfd reports failure. */
+	/* The init left every disposition at default (init_signals). */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* fds: [0] out, [1] err, [2] in (when has_in). */
 	int in = rq->has_in ? fds[2] : open("/dev/null", O_RDONLY);
-	if (in < 0 || dup2(pfd, 10) < 0 || dup2(in, 11) < 0 || dup2(fds[0], 12) < 0 ||
-	    dup2(fds[1], 13) < 0)
-		exec_fail(pfd, STEP_FDS);
-	pfd = 10;
+	if (in < 0 || dup2(in, 11) < 0 || dup2(fds[0], 12) < 0 || dup2(fds[1], 13) < 0)
+		exec_fail(f, STEP_FDS);
 	if (dup2(11, 0) < 0 || dup2(12, 1) < 0 || dup2(13, 2) < 0)
-		exec_fail(pfd, STEP_FDS);
-	fcntl(pfd, F_SETFD, FD_CLOEXEC);
-	close_range(3, 9, 0);
-	close_range(11, ~0U, 0);
+		exec_fail(f, STEP_FDS);
+	close_range(3, ~0U, 0);
 	rl.rlim_cur = rl.rlim_max = rq->max_files ? rq->max_files : 1024;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		exec_fail(pfd, STEP_RLIMIT);
+		exec_fail(f, STEP_RLIMIT);
 	rl.rlim_cur = rl.rlim_max = 0;
 	setrlimit(RLIMIT_CORE, &rl);
 	if (chdir(cwd) < 0)
-		exec_fail(pfd, STEP_CWD);
+		exec_fail(f, STEP_CWD);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		exec_fail(pfd, STEP_PRIVS);
+		exec_fail(f, STEP_PRIVS);
 	for (int c = 0; c < 64; c++) {
 		if (rq->uid == 0 && (KEEP_CAPS & (1ULL << c)))
 			continue;
@@ -497,7 +519,7 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 	if (syscall(SYS_setgroups, 0, NULL) < 0 ||
 	    syscall(SYS_setresgid, rq->gid, rq->gid, rq->gid) < 0 ||
 	    syscall(SYS_setresuid, rq->uid, rq->uid, rq->uid) < 0)
-		exec_fail(pfd, STEP_PRIVS);
+		exec_fail(f, STEP_PRIVS);
 	if (rq->uid == 0) {
 		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 		struct __user_cap_data_struct d[2];
@@ -505,13 +527,13 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 		d[0].effective = d[0].permitted = (uint32_t)KEEP_CAPS;
 		d[1].effective = d[1].permitted = (uint32_t)(KEEP_CAPS >> 32);
 		if (syscall(SYS_capset, &h, d) < 0)
-			exec_fail(pfd, STEP_PRIVS);
+			exec_fail(f, STEP_PRIVS);
 	}
 	if (install_seccomp() < 0)
-		exec_fail(pfd, STEP_SECCOMP);
+		exec_fail(f, STEP_SECCOMP);
 	if (strchr(argv[0], '/')) {
 		execve(argv[0], argv, envp);
-		exec_fail(pfd, STEP_EXEC);
+		exec_fail(f, STEP_EXEC);
 	}
 	const char *path = "/usr/bin:/bin";
 	for (char **e = envp; *e; e++)
@@ -533,22 +555,41 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 		path += len + (colon ? 1 : 0);
 	}
 	errno = first_err;
-	exec_fail(pfd, STEP_EXEC);
+	exec_fail(f, STEP_EXEC);
 }
 
 /*
- * fork() without libc's fork handlers: they take malloc's and libc's
- * locks, which another kiln thread may have held when the init was cloned
- * (the init is a copy of kiln), so they could wait forever here.
+ * Start the command's process the way posix_spawn does: vfork, so the
+ * kernel copies no address space (the init is a copy of all of kiln; a
+ * copy of that copy costs more than the rest of the command's start) and
+ * the init sleeps until the child has exec'd or died.  vfork, unlike
+ * fork, runs no atfork handlers and takes no libc lock (another kiln
+ * thread may have held one when the init was cloned).  The child reports
+ * a failure through f, in the memory it shares with the init.  Returns the
+ * pid, or -1 with f filled in (the failed child is reaped here).
  */
 static pid_t
-raw_fork(void)
+spawn_cmd(const struct req *rq, char **argv, char **envp, const char *cwd,
+    const int *fds, volatile struct spawn_fail *f)
 {
-	struct clone_args ca;
+	pid_t pid;
 
-	memset(&ca, 0, sizeof(ca));
-	ca.exit_signal = SIGCHLD;
-	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	f->step = 0;
+	f->err = 0;
+	pid = vfork();
+	if (pid == 0)
+		exec_child(rq, argv, envp, cwd, fds, f);
+	if (pid < 0) {
+		f->step = STEP_FDS;
+		f->err = errno;
+		return -1;
+	}
+	if (f->step) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return -1;
+	}
+	return pid;
 }
 
 /*
@@ -562,7 +603,7 @@ init_start(char *buf, size_t len, int *fds, int nfds, int *step, int *err)
 	char *argv[4096], *envp[8192];
 	char *p = buf + sizeof(*rq), *end = buf + len;
 	const char *cwd;
-	int pp[2], v[2];
+	struct spawn_fail f;
 	pid_t pid;
 
 	*step = STEP_FDS;
@@ -586,28 +627,9 @@ init_start(char *buf, size_t len, int *fds, int nfds, int *step, int *err)
 		p += strlen(p) + 1;
 	}
 	envp[rq->envc] = NULL;
-	if (pipe2(pp, O_CLOEXEC) < 0) {
-		*err = errno;
-		return -1;
-	}
-	if ((pid = raw_fork()) < 0) {
-		*err = errno;
-		close(pp[0]);
-		close(pp[1]);
-		return -1;
-	}
-	if (pid == 0)
-		exec_child(rq, argv, envp, cwd, fds, pp[1]);
-	close(pp[1]);
-	ssize_t n;
-	while ((n = read(pp[0], v, sizeof(v))) < 0 && errno == EINTR)
-		;
-	close(pp[0]);
-	if (n == sizeof(v)) {
-		*step = v[0];
-		*err = v[1];
-		waitpid(pid, NULL, 0);
-		return -1;
+	if ((pid = spawn_cmd(rq, argv, envp, cwd, fds, &f)) < 0) {
+		*step = f.step;
+		*err = f.err;
 	}
 	return pid;
 }
@@ -692,6 +714,42 @@ init_loop(struct sandbox *sb, int sock, int sfd)
 	_exit(0);
 }
 
+/*
+ * Set every signal kiln catches or ignores back to its default, once, so
+ * that no kiln handler can run in the init (root inside may signal its
+ * pid 1, which gets only the signals it has handlers for) and the
+ * commands need no reset of their own: exec resets caught signals and
+ * nothing is ignored.  The masks come from /proc (three system calls
+ * instead of one per signal); without /proc every signal is reset.
+ */
+static void
+init_signals(void)
+{
+	char buf[4096];
+	unsigned long long set = ~0ULL;
+	ssize_t n = -1;
+	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n > 0) {
+		char *ign, *cgt;
+		buf[n] = '\0';
+		if ((ign = strstr(buf, "\nSigIgn:")) && (cgt = strstr(buf, "\nSigCgt:")))
+			set = strtoull(ign + 8, NULL, 16) | strtoull(cgt + 8, NULL, 16);
+	}
+	for (int s = 1; s <= 64; s++) {
+		/* The kernel's struct: handler, flags, restorer, 64-bit mask. */
+		struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; }
+		    dfl = { SIG_DFL, 0, NULL, 0 };
+		if (!(set & (1ULL << (s - 1))) || s == SIGKILL || s == SIGSTOP)
+			continue;
+		syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(dfl.mask));
+	}
+}
+
 /* The cloned child: becomes the sandbox's init. */
 static void __attribute__((noreturn))
 child_main(struct sandbox *sb, int sock)
@@ -713,10 +771,17 @@ child_main(struct sandbox *sb, int sock)
 	sock = 3;
 	close_range(4, ~0U, 0);
 	prctl(PR_SET_NAME, "kiln-init");
+	init_signals();
 	/* Kept open: each command joins them before its exec. */
 	for (int i = 0; i < sb->cg.n; i++) {
-		if (sb->cg.procs[i] == sb->cg.init_procs)
-			continue;	/* kiln moves the init there; commands inherit it */
+		if (sb->cg.procs[i] == sb->cg.init_procs) {
+			/* The init joins this one itself; commands inherit it. */
+			int fd = open(sb->cg.procs[i], O_WRONLY | O_CLOEXEC);
+			if (fd < 0 || write(fd, "0", 1) != 1)
+				child_die(sock, "join", sb->cg.procs[i]);
+			close(fd);
+			continue;
+		}
 		int fd = open(sb->cg.procs[i], O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			child_die(sock, "open", sb->cg.procs[i]);
@@ -960,9 +1025,10 @@ plan(struct sandbox *sb, const struct sandbox_conf *c, struct kerr *e)
 }
 
 /*
- * Spare network namespaces (sandbox_prepare): one fresh namespace made by
- * a short-lived thread in the background, so that sandbox_open need not
- * wait for the kernel to build one.  Each is used by one sandbox only.
+ * Spare network namespaces (sandbox_prepare): one fresh namespace, its lo
+ * up, made by a short-lived thread in the background, so that sandbox_open
+ * need not wait for the kernel to build one.  Each is used by one sandbox
+ * only.
  */
 static int netns_spare = -1;
 static bool netns_making, netns_enabled;
@@ -974,9 +1040,15 @@ netns_maker(void *arg)
 	int fd = -1;
 
 	(void)arg;
-	/* unshare affects only this thread, which then exits; the fd keeps it. */
-	if (unshare(CLONE_NEWNET) == 0)
-		fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	/*
+	 * unshare affects only this thread, which then exits; the fd keeps it.
+	 * lo comes up here too, so the sandbox's init need not wait for it.
+	 */
+	if (unshare(CLONE_NEWNET) == 0) {
+		const char *what;
+		if (lo_set_up(&what) == 0)
+			fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	}
 	pthread_mutex_lock(&netns_lock);
 	if (netns_spare < 0)
 		netns_spare = fd;
@@ -1089,6 +1161,7 @@ open_start(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz));
 	if (sb->new_net)
 		sb->netns_fd = netns_take();
+	sb->lo_is_up = sb->netns_fd >= 0;
 	memset(&ca, 0, sizeof(ca));
 	ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
 	    (sb->new_net && sb->netns_fd < 0 ? CLONE_NEWNET : 0);
@@ -1113,18 +1186,6 @@ open_start(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 	sv[1] = -1;
 	sb->sock = sv[0];
 	sv[0] = -1;
-	if (sb->cg.init_procs) {
-		char buf[32];
-		int fd = open(sb->cg.init_procs, O_WRONLY | O_CLOEXEC);
-		int len = snprintf(buf, sizeof(buf), "%ld", pid);
-		if (fd < 0 || write(fd, buf, (size_t)len) != len) {
-			kerr_errno(e, "sandbox %s: %s", sb->name, sb->cg.init_procs);
-			if (fd >= 0)
-				close(fd);
-			goto fail;
-		}
-		close(fd);
-	}
 	/* Fresh cgroups: every counter starts at 0 (oom_base, pids_base). */
 	*out = sb;
 	return 0;

@@ -17,21 +17,24 @@
 struct sbcg {
 	bool v2;		/* the unified hierarchy holds memory and pids */
 	int n;			/* created directories */
-	char *dir[SBCG_MAX];	/* owned; the init joins each (cgroup.procs) */
+	char *dir[SBCG_MAX];	/* owned; the commands join each */
 	/*
-	 * Owned: DIR/cgroup.procs.  Each command joins all of them just before
-	 * its exec; the init joins none, so a command that fills the memory
-	 * limit with tmpfs pages can never starve the init, and a sandbox
-	 * costs one burst of cgroup migrations instead of two (each burst can
-	 * wait for an RCU grace period in cgroup v1).
+	 * Owned: the file a process writes "0" into to move itself into
+	 * dir[i]: DIR/tasks on cgroup v1, DIR/cgroup.procs on v2.  Each
+	 * command joins all of them just before its exec.  On v1, "0" written
+	 * to tasks moves only the writing thread, and the kernel then skips
+	 * the global threadgroup lock whose first writer after a quiet spell
+	 * waits for an RCU grace period (~9 ms measured here; writing a pid to
+	 * cgroup.procs always takes it).  The processes that join are single
+	 * threaded (the init and the commands), so moving the thread moves the
+	 * process.  The init joins none but init_procs, so a command that
+	 * fills the memory limit with tmpfs pages can never starve the init.
 	 */
 	char *procs[SBCG_MAX];
 	/*
-	 * Borrowed from procs[], or NULL: the v1 pids cgroup, which kiln moves
-	 * the init into right after the clone, while the init builds the root.
-	 * That migration pays the RCU grace period cgroup v1 migrations can
-	 * wait for in parallel with the mounts, and the command's own
-	 * migration right after finds it already paid.  Commands inherit it.
+	 * Borrowed from procs[], or NULL: the v1 pids cgroup, which the init
+	 * joins first thing (so its pids.max counts the init: pids_max + 1).
+	 * Commands inherit it.
 	 */
 	const char *init_procs;
 	const char *mem;	/* borrowed from dir[]: memory cgroup, or NULL */
