@@ -458,14 +458,12 @@ sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
 			cg_set(cg->mem, "memory.swappiness", "0", e);
 		}
 	}
-	if (env.pids_base) {
-		/* Always made: it holds the init (see init_procs). */
+	if (pids_max) {
 		if (cg_add(cg, env.pids_base, name, e) < 0)
 			goto out;
 		cg->pids = cg->dir[cg->n - 1];
-		cg->init_procs = cg->procs[cg->n - 1];
-		snprintf(val, sizeof(val), "%llu", (unsigned long long)pids_max + 1);
-		if (pids_max && cg_set(cg->pids, "pids.max", val, e) < 0)
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)pids_max);
+		if (cg_set(cg->pids, "pids.max", val, e) < 0)
 			goto out;
 	}
 	if (cpus && env.cpuset_base) {

@@ -88,6 +88,7 @@ struct req {
 	uint32_t uid, gid;
 	uint32_t argc, envc;
 	uint32_t has_in;
+	uint32_t ncg;		/* cgroup files after the streams (see exec_child) */
 	uint64_t max_files;
 	/* then: cwd\0 argv...\0 env...\0 */
 };
@@ -119,6 +120,7 @@ struct sandbox {
 	pid_t init;
 	int sock;
 	struct sbcg cg;
+	int cg_fd[SBCG_MAX];	/* cg.procs[], open for writing, sent with each command */
 	uint64_t oom_base, pids_base;	/* counters before the current command */
 	bool ready;		/* the init said READY (the root is built) */
 	/* The plan, built by the parent, read by the cloned child. */
@@ -132,7 +134,6 @@ struct sandbox {
 	bool lo_is_up;		/* netns_fd is a spare, whose lo is already up */
 	bool has_cpus;
 	cpu_set_t cpus;
-	char *reqbuf;		/* REQ_MAX bytes, the child's receive buffer */
 };
 
 static uint64_t
@@ -442,10 +443,6 @@ install_seccomp(void)
 #endif
 }
 
-/* In the init: the files through which the commands join their cgroups. */
-static int cmd_cgroup_fd[SBCG_MAX];
-static int cmd_cgroup_n;
-
 /* Steps of the command's setup, reported with errno when one fails. */
 enum { STEP_CGROUP = 7, STEP_FDS = 1, STEP_RLIMIT, STEP_CWD, STEP_PRIVS, STEP_SECCOMP, STEP_EXEC };
 
@@ -478,9 +475,12 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 	struct rlimit rl;
 	sigset_t none;
 
-	/* Into the limited cgroup, which then becomes the namespace's root. */
-	for (int i = 0; i < cmd_cgroup_n; i++)
-		if (write(cmd_cgroup_fd[i], "0", 1) != 1)
+	/*
+	 * Into the limited cgroups (the fds after the streams), the last of
+	 * which then becomes the namespace's root.
+	 */
+	for (uint32_t i = 0; i < rq->ncg; i++)
+		if (write(fds[2 + rq->has_in + i], "0", 1) != 1)
 			exec_fail(f, STEP_CGROUP);
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		exec_fail(f, STEP_CGROUP);
@@ -488,7 +488,7 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 	/* The init left every disposition at default (init_signals). */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* fds: [0] out, [1] err, [2] in (when has_in). */
+	/* fds: [0] out, [1] err, [2] in (when has_in), then the cgroups. */
 	int in = rq->has_in ? fds[2] : open("/dev/null", O_RDONLY);
 	if (in < 0 || dup2(in, 11) < 0 || dup2(fds[0], 12) < 0 || dup2(fds[1], 13) < 0)
 		exec_fail(f, STEP_FDS);
@@ -609,7 +609,8 @@ init_start(char *buf, size_t len, int *fds, int nfds, int *step, int *err)
 	*step = STEP_FDS;
 	*err = EINVAL;
 	if (len < sizeof(*rq) || rq->argc == 0 || rq->argc >= 4096 ||
-	    rq->envc >= 8192 || nfds < 2 + (int)rq->has_in || end[-1] != '\0')
+	    rq->envc >= 8192 || rq->ncg > SBCG_MAX ||
+	    nfds != 2 + (int)rq->has_in + (int)rq->ncg || end[-1] != '\0')
 		return -1;
 	cwd = p;
 	p += strlen(p) + 1;
@@ -643,8 +644,15 @@ init_kill_all(void)
 		;
 }
 
+/*
+ * The init's receive buffer.  Each init writes only its own copy of kiln's
+ * memory, so one buffer serves every sandbox, and kiln never touches it
+ * (its pages are never made in kiln).
+ */
+static char init_reqbuf[REQ_MAX] __attribute__((aligned(8)));
+
 static void __attribute__((noreturn))
-init_loop(struct sandbox *sb, int sock, int sfd)
+init_loop(int sock, int sfd)
 {
 	pid_t cmd = -1;
 	int cmd_status = 0;
@@ -677,9 +685,9 @@ init_loop(struct sandbox *sb, int sock, int sfd)
 			break;
 		if (!(pfd[0].revents & POLLIN))
 			continue;
-		int fds[3] = { -1, -1, -1 }, nfds = 0;
+		int fds[3 + SBCG_MAX], nfds = 0;
 		char cbuf[CMSG_SPACE(sizeof(fds))];
-		struct iovec iov = { sb->reqbuf, REQ_MAX };
+		struct iovec iov = { init_reqbuf, REQ_MAX };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			.msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
@@ -688,17 +696,17 @@ init_loop(struct sandbox *sb, int sock, int sfd)
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 				nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-				if (nfds > 3)
-					nfds = 3;
+				if (nfds > 3 + SBCG_MAX)
+					nfds = 3 + SBCG_MAX;
 				memcpy(fds, CMSG_DATA(c), (size_t)nfds * sizeof(int));
 			}
-		uint32_t op = ((struct req *)sb->reqbuf)->op;
+		uint32_t op = ((struct req *)init_reqbuf)->op;
 		if (op == OP_KILL) {
 			if (cmd > 0)
 				kill(-1, SIGKILL);
 		} else if (op == OP_EXEC && cmd < 0) {
 			int step, err;
-			cmd = init_start(sb->reqbuf, (size_t)n, fds, nfds, &step, &err);
+			cmd = init_start(init_reqbuf, (size_t)n, fds, nfds, &step, &err);
 			if (cmd < 0) {
 				init_kill_all();
 				struct rep r = { .kind = REP_DONE, .status = 127 << 8,
@@ -754,7 +762,6 @@ init_signals(void)
 static void __attribute__((noreturn))
 child_main(struct sandbox *sb, int sock)
 {
-	cmd_cgroup_n = 0;
 	sigset_t mask;
 	int sfd, null;
 	struct pollfd pf = { sock, POLLIN, 0 };
@@ -772,21 +779,6 @@ child_main(struct sandbox *sb, int sock)
 	close_range(4, ~0U, 0);
 	prctl(PR_SET_NAME, "kiln-init");
 	init_signals();
-	/* Kept open: each command joins them before its exec. */
-	for (int i = 0; i < sb->cg.n; i++) {
-		if (sb->cg.procs[i] == sb->cg.init_procs) {
-			/* The init joins this one itself; commands inherit it. */
-			int fd = open(sb->cg.procs[i], O_WRONLY | O_CLOEXEC);
-			if (fd < 0 || write(fd, "0", 1) != 1)
-				child_die(sock, "join", sb->cg.procs[i]);
-			close(fd);
-			continue;
-		}
-		int fd = open(sb->cg.procs[i], O_WRONLY | O_CLOEXEC);
-		if (fd < 0)
-			child_die(sock, "open", sb->cg.procs[i]);
-		cmd_cgroup_fd[cmd_cgroup_n++] = fd;
-	}
 	child_setup(sb, sock);
 	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
 		child_die(sock, "open", "/dev/null");
@@ -802,7 +794,7 @@ child_main(struct sandbox *sb, int sock)
 	struct rep r = { .kind = REP_READY };
 	if (send(sock, &r, offsetof(struct rep, msg), MSG_NOSIGNAL) < 0)
 		_exit(1);
-	init_loop(sb, sock, sfd);
+	init_loop(sock, sfd);
 }
 
 /* ------------------------------------------------------------------ */
@@ -831,7 +823,9 @@ plan_free(struct sandbox *sb)
 	free(sb->stage_opts);
 	free(sb->tmp_opts);
 	free(sb->hostname);
-	free(sb->reqbuf);
+	for (int i = 0; i < SBCG_MAX; i++)
+		if (sb->cg_fd[i] >= 0)
+			close(sb->cg_fd[i]);
 	free(sb->name);
 	if (sb->netns_fd >= 0)
 		close(sb->netns_fd);
@@ -1140,6 +1134,8 @@ open_start(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 	sb->sock = -1;
 	sb->init = -1;
 	sb->netns_fd = -1;
+	for (int i = 0; i < SBCG_MAX; i++)
+		sb->cg_fd[i] = -1;
 	if (geteuid() != 0) {
 		kerr_set(e, "sandbox %s: needs root", sb->name);
 		goto fail;
@@ -1148,11 +1144,6 @@ open_start(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 		goto fail;
 	if (!path_is_dir(STAGE) && path_mkdir_p(STAGE, 0700, e) < 0)
 		goto fail;
-	if (sbcg_create(&sb->cg, c->memory_max, c->pids_max, c->cpus, e) < 0) {
-		kerr_prefix(e, "sandbox %s", sb->name);
-		goto fail;
-	}
-	sb->reqbuf = xmalloc(REQ_MAX);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		kerr_errno(e, "sandbox %s: socketpair", sb->name);
 		goto fail;
@@ -1186,6 +1177,19 @@ open_start(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 	sv[1] = -1;
 	sb->sock = sv[0];
 	sv[0] = -1;
+	/*
+	 * The cgroups are made while the init builds the root: the init never
+	 * joins them, each command does (the fds go with its request).
+	 */
+	if (sbcg_create(&sb->cg, c->memory_max, c->pids_max, c->cpus, e) < 0) {
+		kerr_prefix(e, "sandbox %s", sb->name);
+		goto fail;
+	}
+	for (int i = 0; i < sb->cg.n; i++)
+		if ((sb->cg_fd[i] = open(sb->cg.procs[i], O_WRONLY | O_CLOEXEC)) < 0) {
+			kerr_errno(e, "sandbox %s: %s", sb->name, sb->cg.procs[i]);
+			goto fail;
+		}
 	/* Fresh cgroups: every counter starts at 0 (oom_base, pids_base). */
 	*out = sb;
 	return 0;
@@ -1236,7 +1240,7 @@ static int
 send_req(struct sandbox *sb, const void *buf, size_t len, const int *fds, int nfds,
     struct kerr *e)
 {
-	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	char cbuf[CMSG_SPACE((3 + SBCG_MAX) * sizeof(int))];
 	struct iovec iov = { (void *)buf, len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
@@ -1278,7 +1282,7 @@ sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 {
 	struct strbuf req = STRBUF_INIT;
 	struct req h;
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, fds[3];
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, fds[3 + SBCG_MAX];
 	int rc = -1, nfds;
 	bool done = false, killed = false, same = cmd->out_fd == cmd->err_fd;
 	uint64_t start = now_ms(), last_out = start;
@@ -1293,6 +1297,7 @@ sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 	h.gid = (uint32_t)cmd->gid;
 	h.max_files = cmd->max_files;
 	h.has_in = cmd->in_fd >= 0;
+	h.ncg = (uint32_t)sb->cg.n;
 	for (char *const *p = cmd->argv; *p; p++)
 		h.argc++;
 	for (char *const *p = cmd->env; p && *p; p++)
@@ -1316,6 +1321,8 @@ sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 	fds[1] = same ? outp[1] : errp[1];
 	fds[2] = cmd->in_fd;
 	nfds = h.has_in ? 3 : 2;
+	for (int i = 0; i < sb->cg.n; i++)
+		fds[nfds++] = sb->cg_fd[i];
 	if (send_req(sb, req.buf, req.len, fds, nfds, e) < 0)
 		goto out;
 	close(outp[1]);

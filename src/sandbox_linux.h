@@ -26,17 +26,11 @@ struct sbcg {
 	 * the global threadgroup lock whose first writer after a quiet spell
 	 * waits for an RCU grace period (~9 ms measured here; writing a pid to
 	 * cgroup.procs always takes it).  The processes that join are single
-	 * threaded (the init and the commands), so moving the thread moves the
-	 * process.  The init joins none but init_procs, so a command that
-	 * fills the memory limit with tmpfs pages can never starve the init.
+	 * threaded (the commands), so moving the thread moves the process.
+	 * The init joins none, so a command that fills the memory limit with
+	 * tmpfs pages can never starve the init.
 	 */
 	char *procs[SBCG_MAX];
-	/*
-	 * Borrowed from procs[], or NULL: the v1 pids cgroup, which the init
-	 * joins first thing (so its pids.max counts the init: pids_max + 1).
-	 * Commands inherit it.
-	 */
-	const char *init_procs;
 	const char *mem;	/* borrowed from dir[]: memory cgroup, or NULL */
 	const char *pids;	/* borrowed from dir[]: pids cgroup, or NULL */
 };
@@ -50,9 +44,8 @@ struct sbcg_counters {
 /*
  * Create the cgroups of one instance: memory always when a memory
  * controller exists (for the peak), with memory_max when not 0; pids when
- * pids_max (the commands' processes; v1 adds one for the init, which
- * is in the pids cgroup there); cpuset when cpus.  Registers them with the reaper.  0 or -1
- * (nothing left behind).
+ * pids_max (the commands' processes; the init is in none); cpuset when
+ * cpus.  Registers them with the reaper.  0 or -1 (nothing left behind).
  */
 int sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
     const char *cpus, struct kerr *e);
