@@ -226,8 +226,12 @@ const char *sandbox_describe(const struct sandbox_result *r, char *buf,
  * namespace ready, made in the background, so that sandbox_open with the
  * network off need not wait for the kernel to build one (the largest
  * single cost of a sandbox).  Each namespace still serves one sandbox
- * only; builds never share a loopback.  One-shot tools should not call it
- * (the spare would be made for nothing).
+ * only; builds never share a loopback.  It also turns on the cgroup pool:
+ * a closed sandbox's (empty) cgroups serve a later sandbox with the same
+ * limits instead of being removed and made again (never two live
+ * sandboxes at once; the peak and the OOM and refused-fork counts start
+ * afresh for each).  One-shot tools should not call it (the spare would
+ * be made for nothing).
  */
 void sandbox_prepare(void);
 
@@ -235,8 +239,9 @@ void sandbox_prepare(void);
  * sandbox_close does not wait for the kernel to tear the namespaces and
  * the root down (the init finishes exiting in the background, and the
  * reaper removes the cgroups once empty).  sandbox_reap collects such
- * inits: with wait, until every one is gone, so a command-line tool that
- * calls it before exiting leaves no process behind.
+ * inits: with wait, until every one is gone, and it then hands the pooled
+ * cgroups to the reaper, so a command-line tool that calls it before
+ * exiting leaves no process and no cgroup behind.
  */
 void sandbox_reap(bool wait);
 

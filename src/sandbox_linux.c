@@ -1084,6 +1084,7 @@ netns_take(void)
 void
 sandbox_prepare(void)
 {
+	sbcg_pool_enable();
 	pthread_mutex_lock(&netns_lock);
 	netns_enabled = true;
 	pthread_mutex_unlock(&netns_lock);
@@ -1190,7 +1191,9 @@ open_start(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 			kerr_errno(e, "sandbox %s: %s", sb->name, sb->cg.procs[i]);
 			goto fail;
 		}
-	/* Fresh cgroups: every counter starts at 0 (oom_base, pids_base). */
+	/* Counters are cumulative: a pooled set starts from its old totals. */
+	sb->oom_base = sb->cg.base.oom_kills;
+	sb->pids_base = sb->cg.base.pids_max;
 	*out = sb;
 	return 0;
 fail:
@@ -1448,46 +1451,71 @@ out:
 /*
  * Inits that were told to exit but had not finished tearing their
  * namespaces down when their sandbox was closed: reaped later, so that a
- * builder need not wait for the kernel to unmount the root.
+ * builder need not wait for the kernel to unmount the root.  Each keeps
+ * its sandbox's cgroups, which go back to the pool (or away) once it is
+ * reaped (sbcg_recycle).
  */
 #define MAX_ZOMBIES 64
-static pid_t zombies[MAX_ZOMBIES];
+static struct zombie {
+	pid_t pid;
+	struct sbcg cg;
+} zombies[MAX_ZOMBIES];
 static int nzombies;
 static pthread_mutex_t zombie_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void
 sandbox_reap(bool wait)
 {
+	struct zombie done[MAX_ZOMBIES];
+	int ndone = 0;
+
 	pthread_mutex_lock(&zombie_lock);
 	for (int i = 0; i < nzombies;) {
 		pid_t w;
-		while ((w = waitpid(zombies[i], NULL, wait ? 0 : WNOHANG)) < 0 && errno == EINTR)
+		while ((w = waitpid(zombies[i].pid, NULL, wait ? 0 : WNOHANG)) < 0 &&
+		    errno == EINTR)
 			;
-		if (w != 0)
+		if (w != 0) {
+			done[ndone++] = zombies[i];
 			zombies[i] = zombies[--nzombies];
-		else
+		} else {
 			i++;
+		}
 	}
 	pthread_mutex_unlock(&zombie_lock);
+	for (int i = 0; i < ndone; i++)
+		sbcg_recycle(&done[i].cg);
+	if (wait)
+		sbcg_pool_drain();	/* nothing kiln made outlives the caller */
 }
 
-/* Reap init now if it is gone, else later; blocks only when the list is full. */
+/*
+ * Reap init now if it is gone, else later; blocks only when the list is
+ * full.  Takes over cg.
+ */
 static void
-reap_later(pid_t pid)
+reap_later(pid_t pid, struct sbcg *cg)
 {
 	bool wait_now = false;
 
-	if (waitpid(pid, NULL, WNOHANG) != 0)
+	if (waitpid(pid, NULL, WNOHANG) != 0) {
+		sbcg_recycle(cg);
 		return;
+	}
 	pthread_mutex_lock(&zombie_lock);
-	if (nzombies < MAX_ZOMBIES)
-		zombies[nzombies++] = pid;
-	else
+	if (nzombies < MAX_ZOMBIES) {
+		zombies[nzombies].pid = pid;
+		zombies[nzombies++].cg = *cg;
+		memset(cg, 0, sizeof(*cg));
+	} else {
 		wait_now = true;
+	}
 	pthread_mutex_unlock(&zombie_lock);
-	if (wait_now)
+	if (wait_now) {
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		sbcg_recycle(cg);
+	}
 }
 
 int
@@ -1501,13 +1529,12 @@ sandbox_close(struct sandbox *sb, struct kerr *e)
 	if (sb->sock >= 0)
 		close(sb->sock);	/* init kills everything and exits */
 	/*
-	 * The commands are reaped by the init before it answers, and the init
-	 * is in no cgroup, so the cgroups can go while it unmounts the root:
-	 * its exit (namespace teardown) need not hold the caller up.
+	 * The init's exit (namespace teardown) need not hold the caller up:
+	 * its cgroups are recycled or removed once it has been reaped.
 	 */
 	if (sb->init > 0)
-		reap_later(sb->init);
-	if (sb->cg.n && sbcg_destroy(&sb->cg, e) < 0)
+		reap_later(sb->init, &sb->cg);
+	else if (sb->cg.n && sbcg_destroy(&sb->cg, e) < 0)
 		rc = -1;
 	plan_free(sb);
 	free(sb);

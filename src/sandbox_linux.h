@@ -13,6 +13,12 @@
 
 #define SBCG_MAX 4
 
+struct sbcg_counters {
+	uint64_t oom_kills;	/* processes the OOM killer killed in it */
+	uint64_t pids_max;	/* forks refused by pids.max */
+	uint64_t peak;		/* peak memory, bytes */
+};
+
 /* The cgroups of one sandbox instance. */
 struct sbcg {
 	bool v2;		/* the unified hierarchy holds memory and pids */
@@ -33,19 +39,23 @@ struct sbcg {
 	char *procs[SBCG_MAX];
 	const char *mem;	/* borrowed from dir[]: memory cgroup, or NULL */
 	const char *pids;	/* borrowed from dir[]: pids cgroup, or NULL */
-};
-
-struct sbcg_counters {
-	uint64_t oom_kills;	/* processes the OOM killer killed in it */
-	uint64_t pids_max;	/* forks refused by pids.max */
-	uint64_t peak;		/* peak memory, bytes */
+	/* What they were made for: a pooled set is reused for the same. */
+	uint64_t memory_max, pids_max;
+	char *cpus;		/* owned, or NULL */
+	/*
+	 * The cumulative counters (oom_kills, pids_max) when the set was
+	 * handed out: 0 for a fresh set, the old totals for a pooled one.
+	 */
+	struct sbcg_counters base;
 };
 
 /*
  * Create the cgroups of one instance: memory always when a memory
  * controller exists (for the peak), with memory_max when not 0; pids when
  * pids_max (the commands' processes; the init is in none); cpuset when
- * cpus.  Registers them with the reaper.  0 or -1 (nothing left behind).
+ * cpus.  Registers them with the reaper.  Takes a pooled set with the
+ * same limits instead when there is one (see sbcg_recycle).  0 or -1
+ * (nothing left behind).
  */
 int sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
     const char *cpus, struct kerr *e);
@@ -55,5 +65,26 @@ void sbcg_read(const struct sbcg *cg, struct sbcg_counters *c);
  * empty (within milliseconds); frees cg's strings.  Always 0.
  */
 int sbcg_destroy(struct sbcg *cg, struct kerr *e);
+
+/*
+ * The pool (on once sbcg_pool_enable is called, as sandbox_prepare does
+ * for long-running callers): instead of an rmdir now and a mkdir for the
+ * next sandbox (a v1 memory cgroup costs ~0.1 ms to make and more to
+ * remove), sbcg_recycle keeps the set of a finished sandbox for the next
+ * sbcg_create with the same limits.  Call it only when the sandbox's init
+ * has been reaped: the kernel has then killed and reaped every process of
+ * its PID namespace (so the set is empty and no two live sandboxes ever
+ * share it) and torn its mounts down (so its tmpfs pages are no longer
+ * charged).  It resets the peak (v1 memory.max_usage_in_bytes: to the
+ * usage left, reclaimable page cache the last sandbox read) and records
+ * the cumulative counters as the next user's base.  Without the pool, on
+ * cgroup v2 (whose memory.peak cannot be reset on every kernel), or when
+ * the pool is full, it is sbcg_destroy.  Frees cg's strings either way.
+ * Pooled sets stay registered with the reaper, so they go when kiln does,
+ * also on SIGKILL; sbcg_pool_drain hands them all to it now.
+ */
+void sbcg_pool_enable(void);
+void sbcg_recycle(struct sbcg *cg);
+void sbcg_pool_drain(void);
 
 #endif
