@@ -723,39 +723,22 @@ init_loop(int sock, int sfd)
 }
 
 /*
- * Set every signal kiln catches or ignores back to its default, once, so
- * that no kiln handler can run in the init (root inside may signal its
- * pid 1, which gets only the signals it has handlers for) and the
- * commands need no reset of their own: exec resets caught signals and
- * nothing is ignored.  The masks come from /proc (three system calls
- * instead of one per signal); without /proc every signal is reset.
+ * Set every signal back to its default, once, so that no kiln handler can
+ * run in the init (root inside may signal its pid 1, which gets only the
+ * signals it has handlers for) and the commands need no reset of their
+ * own: exec resets caught signals and nothing is ignored.  Raw system
+ * calls: libc refuses the two signals it keeps for itself.
  */
 static void
 init_signals(void)
 {
-	char buf[4096];
-	unsigned long long set = ~0ULL;
-	ssize_t n = -1;
-	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+	/* The kernel's struct: handler, flags, restorer, 64-bit mask. */
+	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; }
+	    dfl = { SIG_DFL, 0, NULL, 0 };
 
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
-	if (n > 0) {
-		char *ign, *cgt;
-		buf[n] = '\0';
-		if ((ign = strstr(buf, "\nSigIgn:")) && (cgt = strstr(buf, "\nSigCgt:")))
-			set = strtoull(ign + 8, NULL, 16) | strtoull(cgt + 8, NULL, 16);
-	}
-	for (int s = 1; s <= 64; s++) {
-		/* The kernel's struct: handler, flags, restorer, 64-bit mask. */
-		struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; }
-		    dfl = { SIG_DFL, 0, NULL, 0 };
-		if (!(set & (1ULL << (s - 1))) || s == SIGKILL || s == SIGSTOP)
-			continue;
-		syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(dfl.mask));
-	}
+	for (int s = 1; s <= 64; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(dfl.mask));
 }
 
 /* The cloned child: becomes the sandbox's init. */
