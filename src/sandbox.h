@@ -54,17 +54,19 @@
  * dead kiln processes too, in case the reaper was killed as well.
  *
  * Costs (see bench/sandbox): the kernel's share of a sandbox is building
- * and tearing down the namespaces and mounts, a network namespace, and
- * one cgroup v1 migration (which may wait for an RCU grace period; kiln
- * moves the init into the pids cgroup while the init builds the root, so
- * that wait overlaps the mounts).  Teardown happens after sandbox_close
+ * and tearing down the namespaces and mounts, a network namespace, the
+ * init (a copy of kiln's address space) and the commands' exec; each
+ * command starts by vfork (no copy) and moves itself into its v1 cgroups
+ * through their tasks files, which spares it the RCU grace period a
+ * cgroup.procs write can wait for.  Teardown happens after sandbox_close
  * returns; sandbox_prepare moves the network namespace's making out of
- * sandbox_open.
+ * sandbox_open and turns on the reuse of cgroups.
  *
  * Host side effects: the directory /run/kiln-sandbox (an empty mount
  * point, covered privately inside each sandbox's mount namespace) and the
  * cgroups "kiln-PID-SEQ" under kiln's own v1 memory/pids/cpuset cgroups
- * (or at the v2 root) while sandboxes live.
+ * (or at the v2 root) while sandboxes live (and, after sandbox_prepare,
+ * a few empty ones kept for reuse until sandbox_reap(true) or kiln's end).
  *
  * FreeBSD mapping (for sandbox_freebsd.c): layer "/" = the jail base on a
  * read-only nullfs, layers at other paths and dependency layers = more

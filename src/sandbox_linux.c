@@ -33,9 +33,10 @@
  * raw clone3 (no CLONE_VM, so it is a copy like fork) therefore only makes
  * system calls on memory prepared by the parent before the clone: no
  * malloc, no stdio, no locks, because another kiln thread may have held
- * one at clone time (hence also raw clone3 instead of fork() for the
- * commands, and raw set*id calls).  That also keeps it sound under ASan:
- * the copy runs instrumented code but never enters ASan's allocator.
+ * one at clone time (hence also vfork instead of fork() for the commands:
+ * no atfork handlers, and raw set*id calls).  That also keeps it sound
+ * under ASan: the copy runs instrumented code but never enters ASan's
+ * allocator.
  */
 #include "sandbox.h"
 #include "sandbox_linux.h"
