@@ -418,6 +418,7 @@ sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
 		if (p->memory_max == memory_max && p->pids_max == pids_max &&
 		    (p->cpus && cpus ? strcmp(p->cpus, cpus) == 0 : p->cpus == cpus)) {
 			*cg = *p;
+			cg->base_known = false;
 			*p = pool[--npool];
 			pthread_mutex_unlock(&env_lock);
 			return 0;
@@ -599,8 +600,10 @@ sbcg_recycle(struct sbcg *cg)
 	/* The peak starts again from what is left; cumulative counts carry over. */
 	if (cg->mem && cg_set(cg->mem, "memory.max_usage_in_bytes", "0", &ignore) < 0)
 		goto out;
-	sbcg_read(cg, &c);
-	cg->base = c;
+	if (!cg->base_known) {
+		sbcg_read(cg, &c);
+		cg->base = c;
+	}
 	pthread_mutex_lock(&env_lock);
 	if (pool_on && npool < POOL_MAX) {
 		pool[npool++] = *cg;

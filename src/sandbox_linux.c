@@ -123,6 +123,7 @@ struct sandbox {
 	struct sbcg cg;
 	int cg_fd[SBCG_MAX];	/* cg.procs[], open for writing, sent with each command */
 	uint64_t oom_base, pids_base;	/* counters before the current command */
+	bool counting;		/* a command ran since they were last read */
 	bool ready;		/* the init said READY (the root is built) */
 	/* The plan, built by the parent, read by the cloned child. */
 	char *stage_opts, *tmp_opts, *hostname;
@@ -1278,6 +1279,7 @@ sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 	memset(r, 0, sizeof(*r));
 	if (!cmd->argv || !cmd->argv[0])
 		return kerr_set(e, "sandbox %s: empty command", sb->name);
+	sb->counting = true;
 	memset(&h, 0, sizeof(h));
 	h.op = OP_EXEC;
 	h.uid = (uint32_t)cmd->uid;
@@ -1396,6 +1398,7 @@ sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 	r->peak_memory = cc.peak;
 	r->forks_refused = cc.pids_max - sb->pids_base;
 	sb->pids_base = cc.pids_max;
+	sb->counting = false;	/* the init killed everything: nothing counts now */
 	if (WIFSIGNALED(rep.status))
 		r->sig = WTERMSIG(rep.status);
 	if (cc.oom_kills > sb->oom_base) {
@@ -1516,6 +1519,11 @@ sandbox_close(struct sandbox *sb, struct kerr *e)
 	 * The init's exit (namespace teardown) need not hold the caller up:
 	 * its cgroups are recycled or removed once it has been reaped.
 	 */
+	if (!sb->counting) {
+		sb->cg.base.oom_kills = sb->oom_base;
+		sb->cg.base.pids_max = sb->pids_base;
+		sb->cg.base_known = true;
+	}
 	if (sb->init > 0)
 		reap_later(sb->init, &sb->cg);
 	else if (sb->cg.n && sbcg_destroy(&sb->cg, e) < 0)

@@ -47,6 +47,12 @@ struct sbcg {
 	 * handed out: 0 for a fresh set, the old totals for a pooled one.
 	 */
 	struct sbcg_counters base;
+	/*
+	 * Set by the owner before sbcg_recycle when base already holds the
+	 * final counters (it read them after the last command, and nothing ran
+	 * since), which spares sbcg_recycle reading them again.
+	 */
+	bool base_known;
 };
 
 /*
