@@ -173,6 +173,11 @@ mkdir_p(const char *path, mode_t mode)
 
 	if (len >= sizeof(buf))
 		return errno = ENAMETOOLONG, -1;
+	/* Mostly the directory or its parent exists: one call, not one per level. */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
 	memcpy(buf, path, len + 1);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')
