@@ -54,11 +54,12 @@
  * dead kiln processes too, in case the reaper was killed as well.
  *
  * Costs (see bench/sandbox): the kernel's share of a sandbox is building
- * and tearing down the namespaces and mounts, a network namespace, the
- * init (a copy of kiln's address space) and the commands' exec; each
- * command starts by vfork (no copy) and moves itself into its v1 cgroups
- * through their tasks files, which spares it the RCU grace period a
- * cgroup.procs write can wait for.  Teardown happens after sandbox_close
+ * and tearing down the namespaces and mounts, a network namespace, and
+ * the commands' exec.  Nothing copies kiln's address space: the init
+ * shares it (on a stack of its own), each command starts by vfork from
+ * the init and moves itself into its v1 cgroups through their tasks
+ * files, which spares it the RCU grace period a cgroup.procs write can
+ * wait for.  Teardown happens after sandbox_close
  * returns; sandbox_prepare moves the network namespace's making out of
  * sandbox_open and turns on the reuse of cgroups.
  *
