@@ -55,16 +55,19 @@
  *
  * Costs (see bench/sandbox): the kernel's share of a sandbox is building
  * and tearing down the namespaces and mounts, a network namespace, and
- * one cgroup v1 migration (which may wait for an RCU grace period; kiln
- * moves the init into the pids cgroup while the init builds the root, so
- * that wait overlaps the mounts).  Teardown happens after sandbox_close
+ * the commands' exec.  Nothing copies kiln's address space: the init
+ * shares it (on a stack of its own), each command starts by vfork from
+ * the init and moves itself into its v1 cgroups through their tasks
+ * files, which spares it the RCU grace period a cgroup.procs write can
+ * wait for.  Teardown happens after sandbox_close
  * returns; sandbox_prepare moves the network namespace's making out of
- * sandbox_open.
+ * sandbox_open and turns on the reuse of cgroups.
  *
  * Host side effects: the directory /run/kiln-sandbox (an empty mount
  * point, covered privately inside each sandbox's mount namespace) and the
  * cgroups "kiln-PID-SEQ" under kiln's own v1 memory/pids/cpuset cgroups
- * (or at the v2 root) while sandboxes live.
+ * (or at the v2 root) while sandboxes live (and, after sandbox_prepare,
+ * a few empty ones kept for reuse until sandbox_reap(true) or kiln's end).
  *
  * FreeBSD mapping (for sandbox_freebsd.c): layer "/" = the jail base on a
  * read-only nullfs, layers at other paths and dependency layers = more
@@ -226,8 +229,12 @@ const char *sandbox_describe(const struct sandbox_result *r, char *buf,
  * namespace ready, made in the background, so that sandbox_open with the
  * network off need not wait for the kernel to build one (the largest
  * single cost of a sandbox).  Each namespace still serves one sandbox
- * only; builds never share a loopback.  One-shot tools should not call it
- * (the spare would be made for nothing).
+ * only; builds never share a loopback.  It also turns on the cgroup pool:
+ * a closed sandbox's (empty) cgroups serve a later sandbox with the same
+ * limits instead of being removed and made again (never two live
+ * sandboxes at once; the peak and the OOM and refused-fork counts start
+ * afresh for each).  One-shot tools should not call it (the spare would
+ * be made for nothing).
  */
 void sandbox_prepare(void);
 
@@ -235,8 +242,9 @@ void sandbox_prepare(void);
  * sandbox_close does not wait for the kernel to tear the namespaces and
  * the root down (the init finishes exiting in the background, and the
  * reaper removes the cgroups once empty).  sandbox_reap collects such
- * inits: with wait, until every one is gone, so a command-line tool that
- * calls it before exiting leaves no process behind.
+ * inits: with wait, until every one is gone, and it then hands the pooled
+ * cgroups to the reaper, so a command-line tool that calls it before
+ * exiting leaves no process and no cgroup behind.
  */
 void sandbox_reap(bool wait);
 

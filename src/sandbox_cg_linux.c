@@ -10,6 +10,8 @@
  * live cgroups sent over a pipe.  When the pipe's last writer is gone (kiln
  * and every sandbox init, which die together), it removes what is left.
  * sandbox_sweep() removes "kiln-PID-*" of dead PIDs as a second line.
+ * Long-running callers keep finished sandboxes' sets in a small pool for
+ * reuse (sbcg_recycle); pooled sets stay registered with the reaper.
  * It does not create namespaces or mounts (sandbox_linux.c).
  * Calls: util.
  */
@@ -46,6 +48,12 @@ struct cgenv {
 
 static struct cgenv env = { .reaper_fd = -1 };
 static pthread_mutex_t env_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Sets of finished sandboxes, kept for reuse (sbcg_recycle); env_lock. */
+#define POOL_MAX 8
+static struct sbcg pool[POOL_MAX];
+static int npool;
+static bool pool_on;
 
 /* Does the comma list `opts` name controller `c`? */
 static bool
@@ -371,7 +379,7 @@ cg_add(struct sbcg *cg, const char *base, const char *name, struct kerr *e)
 	}
 	reaper_tell('+', dir);
 	cg->dir[cg->n] = dir;
-	cg->procs[cg->n] = xasprintf("%s/cgroup.procs", dir);
+	cg->procs[cg->n] = xasprintf("%s/%s", dir, env.v2 ? "cgroup.procs" : "tasks");
 	cg->n++;
 	return 0;
 }
@@ -405,9 +413,23 @@ sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
 		pthread_mutex_unlock(&env_lock);
 		return -1;
 	}
+	for (int i = 0; i < npool; i++) {
+		struct sbcg *p = &pool[i];
+		if (p->memory_max == memory_max && p->pids_max == pids_max &&
+		    (p->cpus && cpus ? strcmp(p->cpus, cpus) == 0 : p->cpus == cpus)) {
+			*cg = *p;
+			cg->base_known = false;
+			*p = pool[--npool];
+			pthread_mutex_unlock(&env_lock);
+			return 0;
+		}
+	}
 	snprintf(name, sizeof(name), "kiln-%ld-%u", (long)getpid(), env.seq++);
 	pthread_mutex_unlock(&env_lock);
 	cg->v2 = env.v2;
+	cg->memory_max = memory_max;
+	cg->pids_max = pids_max;
+	cg->cpus = cpus ? xstrdup(cpus) : NULL;
 
 	if (memory_max && !env.mem_base) {
 		kerr_set(e, "no memory cgroup controller on this machine (cannot limit memory)");
@@ -458,14 +480,12 @@ sbcg_create(struct sbcg *cg, uint64_t memory_max, uint64_t pids_max,
 			cg_set(cg->mem, "memory.swappiness", "0", e);
 		}
 	}
-	if (env.pids_base) {
-		/* Always made: it holds the init (see init_procs). */
+	if (pids_max) {
 		if (cg_add(cg, env.pids_base, name, e) < 0)
 			goto out;
 		cg->pids = cg->dir[cg->n - 1];
-		cg->init_procs = cg->procs[cg->n - 1];
-		snprintf(val, sizeof(val), "%llu", (unsigned long long)pids_max + 1);
-		if (pids_max && cg_set(cg->pids, "pids.max", val, e) < 0)
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)pids_max);
+		if (cg_set(cg->pids, "pids.max", val, e) < 0)
 			goto out;
 	}
 	if (cpus && env.cpuset_base) {
@@ -555,8 +575,57 @@ sbcg_destroy(struct sbcg *cg, struct kerr *e)
 		free(cg->dir[i]);
 		free(cg->procs[i]);
 	}
+	free(cg->cpus);
 	memset(cg, 0, sizeof(*cg));
 	return 0;
+}
+
+void
+sbcg_pool_enable(void)
+{
+	pthread_mutex_lock(&env_lock);
+	pool_on = true;
+	pthread_mutex_unlock(&env_lock);
+}
+
+void
+sbcg_recycle(struct sbcg *cg)
+{
+	struct kerr ignore;
+	struct sbcg_counters c;
+	bool kept = false;
+
+	if (cg->n == 0 || cg->v2 || !pool_on)
+		goto out;
+	/* The peak starts again from what is left; cumulative counts carry over. */
+	if (cg->mem && cg_set(cg->mem, "memory.max_usage_in_bytes", "0", &ignore) < 0)
+		goto out;
+	if (!cg->base_known) {
+		sbcg_read(cg, &c);
+		cg->base = c;
+	}
+	pthread_mutex_lock(&env_lock);
+	if (pool_on && npool < POOL_MAX) {
+		pool[npool++] = *cg;
+		kept = true;
+	}
+	pthread_mutex_unlock(&env_lock);
+out:
+	if (kept)
+		memset(cg, 0, sizeof(*cg));
+	else
+		sbcg_destroy(cg, &ignore);
+}
+
+void
+sbcg_pool_drain(void)
+{
+	struct kerr ignore;
+
+	pthread_mutex_lock(&env_lock);
+	while (npool > 0)
+		sbcg_destroy(&pool[--npool], &ignore);
+	pthread_mutex_unlock(&env_lock);
 }
 
 static int

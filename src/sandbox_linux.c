@@ -28,14 +28,20 @@
  * MUST leave no process, mount, namespace or cgroup behind when
  *      kiln is killed with SIGKILL during a run.                  [t3006]
  *
- * Why the init is a clone of kiln and not an exec'd helper: exec costs a
- * process start, which would double the sandbox's cost.  The child of the
- * raw clone3 (no CLONE_VM, so it is a copy like fork) therefore only makes
- * system calls on memory prepared by the parent before the clone: no
- * malloc, no stdio, no locks, because another kiln thread may have held
- * one at clone time (hence also raw clone3 instead of fork() for the
- * commands, and raw set*id calls).  That also keeps it sound under ASan:
- * the copy runs instrumented code but never enters ASan's allocator.
+ * Why the init shares kiln's memory (clone with CLONE_VM, on a stack of
+ * its own) instead of being a copy (fork) or an exec'd helper: an exec
+ * costs a process start, and a copy of kiln's address space costs more
+ * than the rest of the sandbox (the page tables, then copy-on-write faults
+ * in kiln and in the init, then the teardown), growing with kiln's size.
+ * So the init, and each command's process until its exec (vfork, on the
+ * init's stack), run only the code of this file's child side, on memory
+ * prepared before the clone: the plan (read until the init says READY;
+ * sandbox_close waits for an init that has not), and the init's own stack
+ * and request buffer (unmapped once it has been reaped).  They share the
+ * cloning kiln thread's thread-local storage, so they make system calls
+ * only through rsys (no errno, no libc cancellation state), never malloc,
+ * stdio or locks (another kiln thread may hold one), and run without ASan
+ * instrumentation (the stacks are not ones ASan knows).
  */
 #include "sandbox.h"
 #include "sandbox_linux.h"
@@ -59,8 +65,10 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -87,6 +95,7 @@ struct req {
 	uint32_t uid, gid;
 	uint32_t argc, envc;
 	uint32_t has_in;
+	uint32_t ncg;		/* cgroup files after the streams (see exec_child) */
 	uint64_t max_files;
 	/* then: cwd\0 argv...\0 env...\0 */
 };
@@ -118,7 +127,9 @@ struct sandbox {
 	pid_t init;
 	int sock;
 	struct sbcg cg;
+	int cg_fd[SBCG_MAX];	/* cg.procs[], open for writing, sent with each command */
 	uint64_t oom_base, pids_base;	/* counters before the current command */
+	bool counting;		/* a command ran since they were last read */
 	bool ready;		/* the init said READY (the root is built) */
 	/* The plan, built by the parent, read by the cloned child. */
 	char *stage_opts, *tmp_opts, *hostname;
@@ -128,9 +139,10 @@ struct sandbox {
 	int nmnt;
 	bool new_net;
 	int netns_fd;		/* a spare network namespace for the init, or -1 */
+	bool lo_is_up;		/* netns_fd is a spare, whose lo is already up */
 	bool has_cpus;
 	cpu_set_t cpus;
-	char *reqbuf;		/* REQ_MAX bytes, the child's receive buffer */
+	void *initmem;		/* the init's stack and buffer (struct initmem) */
 };
 
 static uint64_t
@@ -145,85 +157,153 @@ now_ms(void)
 /* ------------------------------------------------------------------ */
 /* The child side: only system calls on prepared memory.              */
 
-/* Report a setup failure to kiln and die. */
-static void __attribute__((noreturn))
-child_die(int sock, const char *what, const char *path)
+/*
+ * The init shares kiln's memory, and with it the thread-local storage of
+ * the kiln thread that cloned it (see open_start): errno, and the
+ * cancellation state libc's wrappers update.  So the init and its
+ * commands' processes before their exec make system calls only through
+ * rsys, which returns -errno and writes nothing but the kernel's answer.
+ * They run no sanitizer instrumentation either (INIT): they run on stacks
+ * ASan does not know, in memory that is unmapped when the init is reaped.
+ */
+#define INIT __attribute__((no_sanitize("address")))
+
+static INIT long
+rsys(long n, long a, long b, long c, long d, long e, long f)
+{
+#if defined(__x86_64__)
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+
+	__asm__ volatile("syscall"
+	    : "=a"(ret)
+	    : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+	    : "rcx", "r11", "memory");
+	return ret;
+#elif defined(__aarch64__)
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+
+	__asm__ volatile("svc 0"
+	    : "+r"(x0)
+	    : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+	    : "memory");
+	return x0;
+#else
+#error "sandbox_linux: rsys needs this architecture's system-call convention"
+#endif
+}
+#define RS_(n, a, b, c, d, e, f, ...) rsys((long)(n), (long)(a), (long)(b), \
+    (long)(c), (long)(d), (long)(e), (long)(f))
+#define RS(...) RS_(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
+
+/* Report a setup failure (err: an errno value) to kiln and die. */
+static INIT void __attribute__((noreturn))
+child_die(int sock, int err, const char *what, const char *path)
 {
 	struct rep r;
-	int err = errno;
 
 	memset(&r, 0, sizeof(r));
 	r.kind = REP_ERROR;
 	snprintf(r.msg, sizeof(r.msg), "%s%s%s: %s", what, path ? " " : "",
 	    path ? path : "", strerrordesc_np(err));	/* no locale, no lock */
-	(void)!send(sock, &r, sizeof(r), MSG_NOSIGNAL);
-	_exit(1);
+	RS(SYS_sendto, sock, &r, sizeof(r), MSG_NOSIGNAL, NULL, 0);
+	RS(SYS_exit_group, 1);
+	__builtin_unreachable();
 }
 
-static int
+/* Die with the failing call's error unless it succeeded. */
+#define OR_DIE(call, what, path) do {						\
+	long rc_ = (call);							\
+	if (rc_ < 0)								\
+		child_die(sock, (int)-rc_, what, path);				\
+} while (0)
+
+static INIT void __attribute__((noreturn))
+init_exit(int code)
+{
+	RS(SYS_exit_group, code);
+	__builtin_unreachable();
+}
+
+/* mkdir -p; 0 or -errno. */
+static INIT long
 mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);
+	long rc;
 
 	if (len >= sizeof(buf))
-		return errno = ENAMETOOLONG, -1;
+		return -ENAMETOOLONG;
+	/* Mostly the directory or its parent exists: one call, not one per level. */
+	rc = RS(SYS_mkdirat, AT_FDCWD, path, mode);
+	if (rc == 0 || rc == -EEXIST)
+		return 0;
+	if (rc != -ENOENT)
+		return rc;
 	memcpy(buf, path, len + 1);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -1;
+		rc = RS(SYS_mkdirat, AT_FDCWD, buf, mode);
+		if (rc < 0 && rc != -EEXIST)
+			return rc;
 		*p = '/';
 	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
+	rc = RS(SYS_mkdirat, AT_FDCWD, buf, mode);
+	return rc == -EEXIST ? 0 : rc;
 }
 
-/* Make an empty file (and its parents) to bind a file onto. */
-static int
+/* Make an empty file (and its parents) to bind a file onto; 0 or -errno. */
+static INIT long
 touch_p(const char *path)
 {
 	char buf[PATH_MAX];
 	char *slash;
-	int fd;
+	long fd, rc;
 
 	if (strlen(path) >= sizeof(buf))
-		return errno = ENAMETOOLONG, -1;
+		return -ENAMETOOLONG;
 	strcpy(buf, path);
 	if ((slash = strrchr(buf, '/')) && slash != buf) {
 		*slash = '\0';
-		if (mkdir_p(buf, 0755) < 0)
-			return -1;
+		if ((rc = mkdir_p(buf, 0755)) < 0)
+			return rc;
 	}
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0)
-		return errno == EEXIST ? 0 : -1;
-	close(fd);
+	fd = RS(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return fd == -EEXIST ? 0 : fd;
+	RS(SYS_close, fd);
 	return 0;
 }
 
-static void
+static INIT void
 mount_or_die(int sock, const char *src, const char *dst, const char *type,
     unsigned long flags, const char *data)
 {
-	if (mount(src, dst, type, flags, data) < 0)
-		child_die(sock, type ? type : "bind", dst);
+	OR_DIE(RS(SYS_mount, src, dst, type, flags, data), type ? type : "bind", dst);
 }
 
 /* A read-only bind of path onto itself. */
-static void
+static INIT void
 ro_self(int sock, const char *path)
 {
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
-		if (errno == ENOENT)
-			return;	/* not in this kernel: nothing to protect */
-		child_die(sock, "bind", path);
-	}
-	if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID |
-	    MS_NODEV | MS_NOEXEC, NULL) < 0)
-		child_die(sock, "remount read-only", path);
+	long rc = RS(SYS_mount, path, path, NULL, MS_BIND | MS_REC, NULL);
+
+	if (rc == -ENOENT)
+		return;	/* not in this kernel: nothing to protect */
+	OR_DIE(rc, "bind", path);
+	OR_DIE(RS(SYS_mount, NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY |
+	    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), "remount read-only", path);
 }
 
 static const struct {
@@ -234,113 +314,122 @@ static const struct {
 	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
-static void
+static const struct {
+	const char *target, *path;
+} dev_links[] = {
+	{ "/proc/self/fd", STAGE "/r/dev/fd" }, { "/proc/self/fd/0", STAGE "/r/dev/stdin" },
+	{ "/proc/self/fd/1", STAGE "/r/dev/stdout" },
+	{ "/proc/self/fd/2", STAGE "/r/dev/stderr" }, { "pts/ptmx", STAGE "/r/dev/ptmx" },
+};
+
+static INIT void
 make_dev(int sock)
 {
 	char p[64];
 
 	mount_or_die(sock, "kiln-dev", STAGE "/r/dev", "tmpfs",
 	    MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k");
+	/* mknod obeys the umask: none while the nodes are made. */
+	long old = RS(SYS_umask, 0);
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
 		snprintf(p, sizeof(p), STAGE "/r/dev/%s", devices[i].name);
-		if (mknod(p, S_IFCHR | 0666, makedev(devices[i].maj, devices[i].min)) < 0)
-			child_die(sock, "mknod", p);
-		/* mknod obeys the umask: set the mode explicitly. */
-		if (chmod(p, 0666) < 0)
-			child_die(sock, "chmod", p);
+		OR_DIE(RS(SYS_mknodat, AT_FDCWD, p, S_IFCHR | 0666,
+		    makedev(devices[i].maj, devices[i].min)), "mknod", p);
 	}
-	if (symlink("/proc/self/fd", STAGE "/r/dev/fd") < 0 ||
-	    symlink("/proc/self/fd/0", STAGE "/r/dev/stdin") < 0 ||
-	    symlink("/proc/self/fd/1", STAGE "/r/dev/stdout") < 0 ||
-	    symlink("/proc/self/fd/2", STAGE "/r/dev/stderr") < 0 ||
-	    symlink("pts/ptmx", STAGE "/r/dev/ptmx") < 0)
-		child_die(sock, "symlink in", "/dev");
-	if (mkdir(STAGE "/r/dev/pts", 0755) < 0 || mkdir(STAGE "/r/dev/shm", 01777) < 0)
-		child_die(sock, "mkdir in", "/dev");
+	RS(SYS_umask, old);
+	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++)
+		OR_DIE(RS(SYS_symlinkat, dev_links[i].target, AT_FDCWD, dev_links[i].path),
+		    "symlink", dev_links[i].path);
+	OR_DIE(RS(SYS_mkdirat, AT_FDCWD, STAGE "/r/dev/pts", 0755), "mkdir", "/dev/pts");
+	OR_DIE(RS(SYS_mkdirat, AT_FDCWD, STAGE "/r/dev/shm", 01777), "mkdir", "/dev/shm");
 	mount_or_die(sock, "devpts", STAGE "/r/dev/pts", "devpts",
 	    MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
 	mount_or_die(sock, "kiln-shm", STAGE "/r/dev/shm", "tmpfs",
 	    MS_NOSUID | MS_NODEV, "mode=1777");
 }
 
-static void
-lo_up(int sock)
+/*
+ * Bring lo up in the calling thread's network namespace.  0, or -errno
+ * with *what naming the step.  Used by the init and by the maker of spare
+ * namespaces (sandbox_prepare).
+ */
+static INIT long
+lo_set_up(const char **what)
 {
 	struct ifreq ifr;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	long s = RS(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
 
+	*what = "socket for";
 	if (s < 0)
-		child_die(sock, "socket for", "lo");
+		return s;
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		child_die(sock, "SIOCGIFFLAGS", "lo");
+	*what = "SIOCGIFFLAGS";
+	if ((rc = RS(SYS_ioctl, s, SIOCGIFFLAGS, &ifr)) < 0)
+		goto out;
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		child_die(sock, "SIOCSIFFLAGS", "lo");
-	close(s);
+	*what = "SIOCSIFFLAGS";
+	rc = RS(SYS_ioctl, s, SIOCSIFFLAGS, &ifr);
+out:
+	RS(SYS_close, s);
+	return rc;
 }
 
 /* Build the root and pivot into it.  Runs in the new namespaces. */
-static void
-child_setup(struct sandbox *sb, int sock)
+static INIT void
+child_setup(const struct sandbox *sb, int sock)
 {
 	mount_or_die(sock, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	mount_or_die(sock, "kiln-root", STAGE, "tmpfs", MS_NOSUID | MS_NODEV,
 	    sb->stage_opts);
-	if (mkdir(STAGE "/r", 0755) < 0)
-		child_die(sock, "mkdir", STAGE "/r");
+	OR_DIE(RS(SYS_mkdirat, AT_FDCWD, STAGE "/r", 0755), "mkdir", STAGE "/r");
 	for (int i = 0; i < sb->novl; i++) {
-		struct ovl *o = &sb->ovl[i];
-		if (mkdir(o->upper, 0755) < 0 || mkdir(o->work, 0700) < 0)
-			child_die(sock, "mkdir", o->upper);
-		if (i > 0 && mkdir_p(o->target, 0755) < 0)
-			child_die(sock, "mkdir", o->target);
+		const struct ovl *o = &sb->ovl[i];
+		OR_DIE(RS(SYS_mkdirat, AT_FDCWD, o->upper, 0755), "mkdir", o->upper);
+		OR_DIE(RS(SYS_mkdirat, AT_FDCWD, o->work, 0700), "mkdir", o->work);
+		if (i > 0)
+			OR_DIE(mkdir_p(o->target, 0755), "mkdir", o->target);
 		mount_or_die(sock, "overlay", o->target, "overlay", 0, o->opts);
 	}
-	if (mkdir_p(STAGE "/r/proc", 0555) < 0)
-		child_die(sock, "mkdir", "/proc");
+	OR_DIE(mkdir_p(STAGE "/r/proc", 0555), "mkdir", "/proc");
 	mount_or_die(sock, "proc", STAGE "/r/proc", "proc",
 	    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	/* Root inside must not tune the host's kernel. */
 	ro_self(sock, STAGE "/r/proc/sys");
 	ro_self(sock, STAGE "/r/proc/sysrq-trigger");
-	if (mkdir_p(STAGE "/r/dev", 0755) < 0)
-		child_die(sock, "mkdir", "/dev");
+	OR_DIE(mkdir_p(STAGE "/r/dev", 0755), "mkdir", "/dev");
 	make_dev(sock);
-	if (mkdir_p(STAGE "/r/tmp", 01777) < 0)
-		child_die(sock, "mkdir", "/tmp");
+	OR_DIE(mkdir_p(STAGE "/r/tmp", 01777), "mkdir", "/tmp");
 	mount_or_die(sock, "kiln-tmp", STAGE "/r/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
 	    sb->tmp_opts);
 	for (int i = 0; i < sb->nmnt; i++) {
-		struct xmnt *m = &sb->mnt[i];
-		if ((m->is_dir ? mkdir_p(m->target, 0755) : touch_p(m->target)) < 0)
-			child_die(sock, "create mount point", m->target);
+		const struct xmnt *m = &sb->mnt[i];
+		OR_DIE(m->is_dir ? mkdir_p(m->target, 0755) : touch_p(m->target),
+		    "create mount point", m->target);
 		if (m->type == SANDBOX_TMPFS) {
 			mount_or_die(sock, "kiln-work", m->target, "tmpfs",
 			    MS_NOSUID | MS_NODEV, m->data);
 			continue;
 		}
 		mount_or_die(sock, m->src, m->target, NULL, MS_BIND | MS_REC, NULL);
-		if (mount(NULL, m->target, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID |
-		    MS_NODEV | (m->type == SANDBOX_BIND_RO ? MS_RDONLY : 0), NULL) < 0)
-			child_die(sock, "remount", m->target);
+		OR_DIE(RS(SYS_mount, NULL, m->target, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID |
+		    MS_NODEV | (m->type == SANDBOX_BIND_RO ? MS_RDONLY : 0), NULL),
+		    "remount", m->target);
 	}
-	if (sethostname(sb->hostname, strlen(sb->hostname)) < 0)
-		child_die(sock, "sethostname", sb->hostname);
-	if (sb->new_net)
-		lo_up(sock);
-	if (sb->has_cpus && sched_setaffinity(0, sizeof(sb->cpus), &sb->cpus) < 0)
-		child_die(sock, "sched_setaffinity", NULL);
-	if (chdir(STAGE "/r") < 0)
-		child_die(sock, "chdir", STAGE "/r");
+	OR_DIE(RS(SYS_sethostname, sb->hostname, strlen(sb->hostname)), "sethostname",
+	    sb->hostname);
+	if (sb->new_net && !sb->lo_is_up) {
+		const char *what;
+		OR_DIE(lo_set_up(&what), what, "lo");
+	}
+	if (sb->has_cpus)
+		OR_DIE(RS(SYS_sched_setaffinity, 0, sizeof(sb->cpus), &sb->cpus),
+		    "sched_setaffinity", NULL);
+	OR_DIE(RS(SYS_chdir, STAGE "/r"), "chdir", STAGE "/r");
 	/* Stack the old root under the new one and detach it. */
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		child_die(sock, "pivot_root", STAGE "/r");
-	if (umount2(".", MNT_DETACH) < 0)
-		child_die(sock, "umount old root", NULL);
-	if (chdir("/") < 0)
-		child_die(sock, "chdir", "/");
+	OR_DIE(RS(SYS_pivot_root, ".", "."), "pivot_root", STAGE "/r");
+	OR_DIE(RS(SYS_umount2, ".", MNT_DETACH), "umount old root", NULL);
+	OR_DIE(RS(SYS_chdir, "/"), "chdir", "/");
 }
 
 /* Capabilities root keeps inside: what owning files needs, nothing more. */
@@ -360,9 +449,9 @@ child_setup(struct sandbox *sb, int sock)
  * kernel or keys fail with EPERM; clone with a namespace flag too; clone3
  * (whose flags BPF cannot read) fails with ENOSYS so libc falls back to
  * clone.  Other ABIs (x32, i386) are refused entirely, so they cannot be
- * used to get around the list.
+ * used to get around the list.  0 or -errno.
  */
-static int
+static INIT long
 install_seccomp(void)
 {
 #ifdef SECCOMP_ARCH
@@ -420,104 +509,104 @@ install_seccomp(void)
 #undef ST
 #undef JP
 	struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+	return RS(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 #else
 	return 0;
 #endif
 }
 
-/* In the init: cgroup.procs of the cgroups the commands join. */
-static int cmd_cgroup_fd[SBCG_MAX];
-static int cmd_cgroup_n;
-
 /* Steps of the command's setup, reported with errno when one fails. */
 enum { STEP_CGROUP = 7, STEP_FDS = 1, STEP_RLIMIT, STEP_CWD, STEP_PRIVS, STEP_SECCOMP, STEP_EXEC };
 
-static void __attribute__((noreturn))
-exec_fail(int pfd, int step)
-{
-	int v[2] = { step, errno };
+/*
+ * Why a command failed before its exec, written by the command's process
+ * into the init's memory (they share it until the exec: see spawn_cmd).
+ */
+struct spawn_fail {
+	int step;		/* STEP_*, 0 while all is well */
+	int err;		/* errno */
+};
 
-	(void)!write(pfd, v, sizeof(v));
-	_exit(127);
+static INIT void __attribute__((noreturn))
+exec_fail(volatile struct spawn_fail *f, int step, long rc)
+{
+	f->err = (int)-rc;
+	f->step = step;
+	init_exit(127);
 }
 
-/* The command's process: drop everything, then exec. */
-static void __attribute__((noreturn))
+#define OR_FAIL(call, step) do {						\
+	long rc_ = (call);							\
+	if (rc_ < 0)								\
+		exec_fail(f, step, rc_);					\
+} while (0)
+
+/*
+ * The command's process: drop everything, then exec.  It shares the
+ * init's memory and runs on its stack below the init's frames (vfork), so
+ * it writes nothing but its own frames and *f, and never returns.
+ */
+static INIT void __attribute__((noreturn))
 exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
-    int *fds, int pfd)
+    const int *fds, volatile struct spawn_fail *f)
 {
 	struct rlimit rl;
-	sigset_t all;
+	uint64_t none = 0;
+	long rc;
 
-	/* Into the limited cgroup, which then becomes the namespace's root. */
-	for (int i = 0; i < cmd_cgroup_n; i++)
-		if (write(cmd_cgroup_fd[i], "0", 1) != 1)
-			exec_fail(pfd, STEP_CGROUP);
-	if (unshare(CLONE_NEWCGROUP) < 0)
-		exec_fail(pfd, STEP_CGROUP);
-	setsid();
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
-	/* fds: [0] out, [1] err, [2] in (when has_in); pfd reports failure. */
-	int in = rq->has_in ? fds[2] : open("/dev/null", O_RDONLY);
-	if (in < 0 || dup2(pfd, 10) < 0 || dup2(in, 11) < 0 || dup2(fds[0], 12) < 0 ||
-	    dup2(fds[1], 13) < 0)
-		exec_fail(pfd, STEP_FDS);
-	pfd = 10;
-	if (dup2(11, 0) < 0 || dup2(12, 1) < 0 || dup2(13, 2) < 0)
-		exec_fail(pfd, STEP_FDS);
-	fcntl(pfd, F_SETFD, FD_CLOEXEC);
-	close_range(3, 9, 0);
-	close_range(11, ~0U, 0);
+	/*
+	 * Into the limited cgroups (the fds after the streams), the last of
+	 * which then becomes the namespace's root.
+	 */
+	for (uint32_t i = 0; i < rq->ncg; i++)
+		if ((rc = RS(SYS_write, fds[2 + rq->has_in + i], "0", 1)) != 1)
+			exec_fail(f, STEP_CGROUP, rc < 0 ? rc : -EIO);
+	OR_FAIL(RS(SYS_unshare, CLONE_NEWCGROUP), STEP_CGROUP);
+	RS(SYS_setsid);
+	/* The init left every disposition at default (init_signals). */
+	RS(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
+	/* fds: [0] out, [1] err, [2] in (when has_in), then the cgroups. */
+	long in = rq->has_in ? fds[2] : RS(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY);
+	OR_FAIL(in, STEP_FDS);
+	OR_FAIL(RS(SYS_dup3, in, 11, 0), STEP_FDS);
+	OR_FAIL(RS(SYS_dup3, fds[0], 12, 0), STEP_FDS);
+	OR_FAIL(RS(SYS_dup3, fds[1], 13, 0), STEP_FDS);
+	OR_FAIL(RS(SYS_dup3, 11, 0, 0), STEP_FDS);
+	OR_FAIL(RS(SYS_dup3, 12, 1, 0), STEP_FDS);
+	OR_FAIL(RS(SYS_dup3, 13, 2, 0), STEP_FDS);
+	RS(SYS_close_range, 3, ~0U, 0);
 	rl.rlim_cur = rl.rlim_max = rq->max_files ? rq->max_files : 1024;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		exec_fail(pfd, STEP_RLIMIT);
+	OR_FAIL(RS(SYS_prlimit64, 0, RLIMIT_NOFILE, &rl, NULL), STEP_RLIMIT);
 	rl.rlim_cur = rl.rlim_max = 0;
-	setrlimit(RLIMIT_CORE, &rl);
-	if (chdir(cwd) < 0)
-		exec_fail(pfd, STEP_CWD);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		exec_fail(pfd, STEP_PRIVS);
+	RS(SYS_prlimit64, 0, RLIMIT_CORE, &rl, NULL);
+	OR_FAIL(RS(SYS_chdir, cwd), STEP_CWD);
+	OR_FAIL(RS(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), STEP_PRIVS);
 	for (int c = 0; c < 64; c++) {
 		if (rq->uid == 0 && (KEEP_CAPS & (1ULL << c)))
 			continue;
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno == EINVAL)
+		if (RS(SYS_prctl, PR_CAPBSET_DROP, c, 0, 0, 0) == -EINVAL)
 			break;
 	}
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	/*
-	 * Raw system calls: libc's wrappers would try to change the ids of
-	 * every thread it believes the process has (kiln's, copied by the
-	 * clone), taking its internal locks.
-	 */
-	if (syscall(SYS_setgroups, 0, NULL) < 0 ||
-	    syscall(SYS_setresgid, rq->gid, rq->gid, rq->gid) < 0 ||
-	    syscall(SYS_setresuid, rq->uid, rq->uid, rq->uid) < 0)
-		exec_fail(pfd, STEP_PRIVS);
+	RS(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	OR_FAIL(RS(SYS_setgroups, 0, NULL), STEP_PRIVS);
+	OR_FAIL(RS(SYS_setresgid, rq->gid, rq->gid, rq->gid), STEP_PRIVS);
+	OR_FAIL(RS(SYS_setresuid, rq->uid, rq->uid, rq->uid), STEP_PRIVS);
 	if (rq->uid == 0) {
 		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 		struct __user_cap_data_struct d[2];
 		memset(d, 0, sizeof(d));
 		d[0].effective = d[0].permitted = (uint32_t)KEEP_CAPS;
 		d[1].effective = d[1].permitted = (uint32_t)(KEEP_CAPS >> 32);
-		if (syscall(SYS_capset, &h, d) < 0)
-			exec_fail(pfd, STEP_PRIVS);
+		OR_FAIL(RS(SYS_capset, &h, d), STEP_PRIVS);
 	}
-	if (install_seccomp() < 0)
-		exec_fail(pfd, STEP_SECCOMP);
-	if (strchr(argv[0], '/')) {
-		execve(argv[0], argv, envp);
-		exec_fail(pfd, STEP_EXEC);
-	}
+	OR_FAIL(install_seccomp(), STEP_SECCOMP);
+	if (strchr(argv[0], '/'))
+		exec_fail(f, STEP_EXEC, RS(SYS_execve, argv[0], argv, envp));
 	const char *path = "/usr/bin:/bin";
 	for (char **e = envp; *e; e++)
 		if (strncmp(*e, "PATH=", 5) == 0)
 			path = *e + 5;
-	int first_err = ENOENT;
+	long first_err = -ENOENT;
 	char cand[PATH_MAX];
 	while (*path) {
 		const char *colon = strchr(path, ':');
@@ -526,49 +615,101 @@ exec_child(const struct req *rq, char **argv, char **envp, const char *cwd,
 			memcpy(cand, path, len);
 			cand[len] = '/';
 			strcpy(cand + len + 1, argv[0]);
-			execve(cand, argv, envp);
-			if (errno != ENOENT && errno != ENOTDIR)
-				first_err = errno;
+			rc = RS(SYS_execve, cand, argv, envp);
+			if (rc != -ENOENT && rc != -ENOTDIR)
+				first_err = rc;
 		}
 		path += len + (colon ? 1 : 0);
 	}
-	errno = first_err;
-	exec_fail(pfd, STEP_EXEC);
+	exec_fail(f, STEP_EXEC, first_err);
 }
 
 /*
- * fork() without libc's fork handlers: they take malloc's and libc's
- * locks, which another kiln thread may have held when the init was cloned
- * (the init is a copy of kiln), so they could wait forever here.
+ * vfork as a system call that touches neither errno nor the stack slot of
+ * its own return address (the child runs on the same stack and overwrites
+ * it): the address is kept in a register across the call, as libc's vfork
+ * does.  Returns the pid, 0 in the child, or -errno.
  */
-static pid_t
-raw_fork(void)
-{
-	struct clone_args ca;
+pid_t kiln_sandbox_vfork(void) __attribute__((returns_twice));
+#if defined(__x86_64__)
+__asm__(".text\n"
+    ".globl kiln_sandbox_vfork\n"
+    ".hidden kiln_sandbox_vfork\n"
+    ".type kiln_sandbox_vfork,@function\n"
+    "kiln_sandbox_vfork:\n"
+    "	popq %rdi\n"
+    "	movl $58, %eax\n"	/* SYS_vfork */
+    "	syscall\n"
+    "	pushq %rdi\n"
+    "	ret\n"
+    ".size kiln_sandbox_vfork, .-kiln_sandbox_vfork\n");
+#elif defined(__aarch64__)
+__asm__(".text\n"
+    ".globl kiln_sandbox_vfork\n"
+    ".hidden kiln_sandbox_vfork\n"
+    ".type kiln_sandbox_vfork,%function\n"
+    "kiln_sandbox_vfork:\n"
+    "	mov x0, #0x4111\n"	/* CLONE_VM | CLONE_VFORK | SIGCHLD */
+    "	mov x1, #0\n"
+    "	mov x2, #0\n"
+    "	mov x3, #0\n"
+    "	mov x4, #0\n"
+    "	mov x8, #220\n"		/* SYS_clone */
+    "	svc #0\n"
+    "	ret\n"
+    ".size kiln_sandbox_vfork, .-kiln_sandbox_vfork\n");
+#endif
 
-	memset(&ca, 0, sizeof(ca));
-	ca.exit_signal = SIGCHLD;
-	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+/*
+ * Start the command's process the way posix_spawn does: vfork, so the
+ * kernel copies no address space and the init sleeps until the child has
+ * exec'd or died.  The child reports a failure through f, in the memory it
+ * shares with the init.  Returns the pid, or -1 with f filled in (the
+ * failed child is reaped here).
+ */
+static INIT pid_t
+spawn_cmd(const struct req *rq, char **argv, char **envp, const char *cwd,
+    const int *fds, volatile struct spawn_fail *f)
+{
+	pid_t pid;
+
+	f->step = 0;
+	f->err = 0;
+	pid = kiln_sandbox_vfork();
+	if (pid == 0)
+		exec_child(rq, argv, envp, cwd, fds, f);
+	if (pid < 0) {
+		f->step = STEP_FDS;
+		f->err = -pid;
+		return -1;
+	}
+	if (f->step) {
+		while (RS(SYS_wait4, pid, NULL, 0, NULL) == -EINTR)
+			;
+		return -1;
+	}
+	return pid;
 }
 
 /*
  * Start one command from a request.  Returns its pid (>0), or -1 with
  * step and err saying why.
  */
-static pid_t
+static INIT pid_t
 init_start(char *buf, size_t len, int *fds, int nfds, int *step, int *err)
 {
 	struct req *rq = (struct req *)buf;
 	char *argv[4096], *envp[8192];
 	char *p = buf + sizeof(*rq), *end = buf + len;
 	const char *cwd;
-	int pp[2], v[2];
+	struct spawn_fail f;
 	pid_t pid;
 
 	*step = STEP_FDS;
 	*err = EINVAL;
 	if (len < sizeof(*rq) || rq->argc == 0 || rq->argc >= 4096 ||
-	    rq->envc >= 8192 || nfds < 2 + (int)rq->has_in || end[-1] != '\0')
+	    rq->envc >= 8192 || rq->ncg > SBCG_MAX ||
+	    nfds != 2 + (int)rq->has_in + (int)rq->ncg || end[-1] != '\0')
 		return -1;
 	cwd = p;
 	p += strlen(p) + 1;
@@ -586,68 +727,52 @@ init_start(char *buf, size_t len, int *fds, int nfds, int *step, int *err)
 		p += strlen(p) + 1;
 	}
 	envp[rq->envc] = NULL;
-	if (pipe2(pp, O_CLOEXEC) < 0) {
-		*err = errno;
-		return -1;
-	}
-	if ((pid = raw_fork()) < 0) {
-		*err = errno;
-		close(pp[0]);
-		close(pp[1]);
-		return -1;
-	}
-	if (pid == 0)
-		exec_child(rq, argv, envp, cwd, fds, pp[1]);
-	close(pp[1]);
-	ssize_t n;
-	while ((n = read(pp[0], v, sizeof(v))) < 0 && errno == EINTR)
-		;
-	close(pp[0]);
-	if (n == sizeof(v)) {
-		*step = v[0];
-		*err = v[1];
-		waitpid(pid, NULL, 0);
-		return -1;
+	if ((pid = spawn_cmd(rq, argv, envp, cwd, fds, &f)) < 0) {
+		*step = f.step;
+		*err = f.err;
 	}
 	return pid;
 }
 
 /* Kill everything in the namespace but us, and reap it all. */
-static void
+static INIT void
 init_kill_all(void)
 {
-	kill(-1, SIGKILL);
-	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+	long rc;
+
+	RS(SYS_kill, -1, SIGKILL);
+	while ((rc = RS(SYS_wait4, -1, NULL, 0, NULL)) > 0 || rc == -EINTR)
 		;
 }
 
-static void __attribute__((noreturn))
-init_loop(struct sandbox *sb, int sock, int sfd)
+static INIT void __attribute__((noreturn))
+init_loop(int sock, int sfd, char *reqbuf)
 {
 	pid_t cmd = -1;
 	int cmd_status = 0;
 
 	for (;;) {
 		struct pollfd pfd[2] = { { sock, POLLIN, 0 }, { sfd, POLLIN, 0 } };
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		long rc = RS(SYS_ppoll, pfd, 2, NULL, NULL, 0);
+		if (rc == -EINTR)
+			continue;
+		if (rc < 0)
 			break;
-		}
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			int st;
-			pid_t w;
-			(void)!read(sfd, &si, sizeof(si));
-			while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+			long w;
+			RS(SYS_read, sfd, &si, sizeof(si));
+			while ((w = RS(SYS_wait4, -1, &st, WNOHANG, NULL)) > 0) {
 				if (w == cmd) {
 					cmd = -1;
 					cmd_status = st;
 					/* The command is done: so is everything it started. */
 					init_kill_all();
 					struct rep r = { .kind = REP_DONE, .status = cmd_status };
-					if (send(sock, &r, offsetof(struct rep, msg), MSG_NOSIGNAL) < 0)
-						_exit(1);
+					if (RS(SYS_sendto, sock, &r, offsetof(struct rep, msg),
+					    MSG_NOSIGNAL, NULL, 0) < 0)
+						init_exit(1);
 				}
 			}
 		}
@@ -655,89 +780,118 @@ init_loop(struct sandbox *sb, int sock, int sfd)
 			break;
 		if (!(pfd[0].revents & POLLIN))
 			continue;
-		int fds[3] = { -1, -1, -1 }, nfds = 0;
+		int fds[3 + SBCG_MAX], nfds = 0;
 		char cbuf[CMSG_SPACE(sizeof(fds))];
-		struct iovec iov = { sb->reqbuf, REQ_MAX };
+		struct iovec iov = { reqbuf, REQ_MAX };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			.msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		long n = RS(SYS_recvmsg, sock, &mh, MSG_CMSG_CLOEXEC);
+		if (n == -EINTR)
+			continue;
 		if (n <= 0)
 			break;	/* kiln closed the sandbox or died */
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 				nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-				if (nfds > 3)
-					nfds = 3;
+				if (nfds > 3 + SBCG_MAX)
+					nfds = 3 + SBCG_MAX;
 				memcpy(fds, CMSG_DATA(c), (size_t)nfds * sizeof(int));
 			}
-		uint32_t op = ((struct req *)sb->reqbuf)->op;
+		uint32_t op = ((struct req *)reqbuf)->op;
 		if (op == OP_KILL) {
 			if (cmd > 0)
-				kill(-1, SIGKILL);
+				RS(SYS_kill, -1, SIGKILL);
 		} else if (op == OP_EXEC && cmd < 0) {
 			int step, err;
-			cmd = init_start(sb->reqbuf, (size_t)n, fds, nfds, &step, &err);
+			cmd = init_start(reqbuf, (size_t)n, fds, nfds, &step, &err);
 			if (cmd < 0) {
 				init_kill_all();
 				struct rep r = { .kind = REP_DONE, .status = 127 << 8,
 					.exec_errno = err, .exec_step = step };
-				if (send(sock, &r, offsetof(struct rep, msg), MSG_NOSIGNAL) < 0)
-					_exit(1);
+				if (RS(SYS_sendto, sock, &r, offsetof(struct rep, msg),
+				    MSG_NOSIGNAL, NULL, 0) < 0)
+					init_exit(1);
 			}
 		}
 		for (int i = 0; i < nfds; i++)
-			close(fds[i]);
+			RS(SYS_close, fds[i]);
 	}
 	init_kill_all();
-	_exit(0);
+	init_exit(0);
 }
 
-/* The cloned child: becomes the sandbox's init. */
-static void __attribute__((noreturn))
-child_main(struct sandbox *sb, int sock)
+/*
+ * Set every signal back to its default, once, so that no kiln handler can
+ * run in the init (root inside may signal its pid 1, which gets only the
+ * signals it has handlers for) and the commands need no reset of their
+ * own: exec resets caught signals and nothing is ignored.
+ */
+static INIT void
+init_signals(void)
 {
-	cmd_cgroup_n = 0;
-	sigset_t mask;
-	int sfd, null;
-	struct pollfd pf = { sock, POLLIN, 0 };
+	/* The kernel's struct: handler, flags, restorer, 64-bit mask. */
+	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; }
+	    dfl = { SIG_DFL, 0, NULL, 0 };
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (int s = 1; s <= 64; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			RS(SYS_rt_sigaction, s, &dfl, NULL, sizeof(dfl.mask));
+}
+
+/*
+ * What the init gets from kiln, in the init's own memory (struct initmem)
+ * so that kiln may change the sandbox after the clone.  The plan (sb) is
+ * read only until the init reports READY; sandbox_close waits for the
+ * init when it closes a sandbox before that.
+ */
+struct init_args {
+	const struct sandbox *sb;
+	int sock;
+	int kiln_sock;		/* kiln's end, to close first */
+	int netns_fd;
+};
+
+/* The cloned child: becomes the sandbox's init. */
+static INIT int
+child_main(void *arg)
+{
+	const struct init_args *a = arg;
+	int sock = a->sock;
+	uint64_t mask = 1ULL << (SIGCHLD - 1);
+	long sfd, null;
+	struct pollfd pf = { sock, POLLIN, 0 };
+	struct timespec zero = { 0, 0 };
+
+	RS(SYS_close, a->kiln_sock);
+	RS(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
 	/* kiln may have died before PDEATHSIG was armed: its end is then closed. */
-	if (poll(&pf, 1, 0) > 0 && (pf.revents & POLLHUP))
-		_exit(1);
+	if (RS(SYS_ppoll, &pf, 1, &zero, NULL, 0) > 0 &&
+	    (pf.revents & POLLHUP))
+		init_exit(1);
 	/* Before the fds move: netns_fd may be the number sock moves to. */
-	if (sb->netns_fd >= 0 && setns(sb->netns_fd, CLONE_NEWNET) < 0)
-		child_die(sock, "setns", "network namespace");
-	if (dup2(sock, 3) < 0)
-		_exit(1);
+	if (a->netns_fd >= 0)
+		OR_DIE(RS(SYS_setns, a->netns_fd, CLONE_NEWNET), "setns", "network namespace");
+	if (RS(SYS_dup3, sock, 3, 0) < 0)
+		init_exit(1);
 	sock = 3;
-	close_range(4, ~0U, 0);
-	prctl(PR_SET_NAME, "kiln-init");
-	/* Kept open: each command joins them before its exec. */
-	for (int i = 0; i < sb->cg.n; i++) {
-		if (sb->cg.procs[i] == sb->cg.init_procs)
-			continue;	/* kiln moves the init there; commands inherit it */
-		int fd = open(sb->cg.procs[i], O_WRONLY | O_CLOEXEC);
-		if (fd < 0)
-			child_die(sock, "open", sb->cg.procs[i]);
-		cmd_cgroup_fd[cmd_cgroup_n++] = fd;
-	}
-	child_setup(sb, sock);
-	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
-		child_die(sock, "open", "/dev/null");
-	dup2(null, 0);
-	dup2(null, 1);
-	dup2(null, 2);
-	close(null);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0)
-		child_die(sock, "signalfd", NULL);
+	RS(SYS_close_range, 4, ~0U, 0);
+	RS(SYS_prctl, PR_SET_NAME, "kiln-init");
+	init_signals();
+	child_setup(a->sb, sock);
+	OR_DIE(null = RS(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC),
+	    "open", "/dev/null");
+	RS(SYS_dup3, null, 0, 0);
+	RS(SYS_dup3, null, 1, 0);
+	RS(SYS_dup3, null, 2, 0);
+	RS(SYS_close, null);
+	RS(SYS_rt_sigprocmask, SIG_BLOCK, &mask, NULL, sizeof(mask));
+	OR_DIE(sfd = RS(SYS_signalfd4, -1, &mask, sizeof(mask), SFD_CLOEXEC), "signalfd", NULL);
 	struct rep r = { .kind = REP_READY };
-	if (send(sock, &r, offsetof(struct rep, msg), MSG_NOSIGNAL) < 0)
-		_exit(1);
-	init_loop(sb, sock, sfd);
+	/* After READY the init reads nothing of kiln's but its own memory. */
+	char *reqbuf = (char *)(a + 1);
+	if (RS(SYS_sendto, sock, &r, offsetof(struct rep, msg), MSG_NOSIGNAL, NULL, 0) < 0)
+		init_exit(1);
+	init_loop(sock, (int)sfd, reqbuf);
 }
 
 /* ------------------------------------------------------------------ */
@@ -766,7 +920,9 @@ plan_free(struct sandbox *sb)
 	free(sb->stage_opts);
 	free(sb->tmp_opts);
 	free(sb->hostname);
-	free(sb->reqbuf);
+	for (int i = 0; i < SBCG_MAX; i++)
+		if (sb->cg_fd[i] >= 0)
+			close(sb->cg_fd[i]);
 	free(sb->name);
 	if (sb->netns_fd >= 0)
 		close(sb->netns_fd);
@@ -960,9 +1116,10 @@ plan(struct sandbox *sb, const struct sandbox_conf *c, struct kerr *e)
 }
 
 /*
- * Spare network namespaces (sandbox_prepare): one fresh namespace made by
- * a short-lived thread in the background, so that sandbox_open need not
- * wait for the kernel to build one.  Each is used by one sandbox only.
+ * Spare network namespaces (sandbox_prepare): one fresh namespace, its lo
+ * up, made by a short-lived thread in the background, so that sandbox_open
+ * need not wait for the kernel to build one.  Each is used by one sandbox
+ * only.
  */
 static int netns_spare = -1;
 static bool netns_making, netns_enabled;
@@ -974,9 +1131,15 @@ netns_maker(void *arg)
 	int fd = -1;
 
 	(void)arg;
-	/* unshare affects only this thread, which then exits; the fd keeps it. */
-	if (unshare(CLONE_NEWNET) == 0)
-		fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	/*
+	 * unshare affects only this thread, which then exits; the fd keeps it.
+	 * lo comes up here too, so the sandbox's init need not wait for it.
+	 */
+	if (unshare(CLONE_NEWNET) == 0) {
+		const char *what;
+		if (lo_set_up(&what) == 0)
+			fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	}
 	pthread_mutex_lock(&netns_lock);
 	if (netns_spare < 0)
 		netns_spare = fd;
@@ -1018,6 +1181,7 @@ netns_take(void)
 void
 sandbox_prepare(void)
 {
+	sbcg_pool_enable();
 	pthread_mutex_lock(&netns_lock);
 	netns_enabled = true;
 	pthread_mutex_unlock(&netns_lock);
@@ -1050,6 +1214,16 @@ wait_ready(struct sandbox *sb, struct kerr *e)
 }
 
 /*
+ * The init's own memory, one mapping per sandbox: a guard page, its stack
+ * (the commands' processes run on it too, below the init's frames, until
+ * their exec), then struct init_args and the REQ_MAX request buffer.
+ * Unmapped when the init has been reaped.
+ */
+#define INIT_GUARD 4096
+#define INIT_STACK (512 * 1024)
+#define INITMEM_SIZE (INIT_GUARD + INIT_STACK + 4096 + REQ_MAX)
+
+/*
  * Start the init without waiting for it to build the root: sandbox_run
  * sends the command at once, and the init runs it as soon as the root is
  * ready, which saves kiln a wake-up in between.
@@ -1058,8 +1232,8 @@ static int
 open_start(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 {
 	struct sandbox *sb = xcalloc(1, sizeof(*sb));
-	struct clone_args ca;
-	int sv[2] = { -1, -1 };
+	struct init_args *args;
+	int sv[2] = { -1, -1 }, flags;
 	int bufsz = REQ_MAX + 4096;
 	long pid;
 
@@ -1068,6 +1242,8 @@ open_start(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 	sb->sock = -1;
 	sb->init = -1;
 	sb->netns_fd = -1;
+	for (int i = 0; i < SBCG_MAX; i++)
+		sb->cg_fd[i] = -1;
 	if (geteuid() != 0) {
 		kerr_set(e, "sandbox %s: needs root", sb->name);
 		goto fail;
@@ -1076,11 +1252,6 @@ open_start(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 		goto fail;
 	if (!path_is_dir(STAGE) && path_mkdir_p(STAGE, 0700, e) < 0)
 		goto fail;
-	if (sbcg_create(&sb->cg, c->memory_max, c->pids_max, c->cpus, e) < 0) {
-		kerr_prefix(e, "sandbox %s", sb->name);
-		goto fail;
-	}
-	sb->reqbuf = xmalloc(REQ_MAX);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		kerr_errno(e, "sandbox %s: socketpair", sb->name);
 		goto fail;
@@ -1089,18 +1260,27 @@ open_start(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz));
 	if (sb->new_net)
 		sb->netns_fd = netns_take();
-	memset(&ca, 0, sizeof(ca));
-	ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-	    (sb->new_net && sb->netns_fd < 0 ? CLONE_NEWNET : 0);
-	ca.exit_signal = SIGCHLD;
-	pid = syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid < 0) {
-		kerr_errno(e, "sandbox %s: clone3", sb->name);
+	sb->lo_is_up = sb->netns_fd >= 0;
+	sb->initmem = mmap(NULL, INITMEM_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (sb->initmem == MAP_FAILED) {
+		sb->initmem = NULL;
+		kerr_errno(e, "sandbox %s: mmap", sb->name);
 		goto fail;
 	}
-	if (pid == 0) {
-		close(sv[0]);
-		child_main(sb, sv[1]);
+	/* A guard page under the stack. */
+	mprotect(sb->initmem, INIT_GUARD, PROT_NONE);
+	args = (struct init_args *)((char *)sb->initmem + INIT_GUARD + INIT_STACK);
+	args->sb = sb;
+	args->sock = sv[1];
+	args->kiln_sock = sv[0];
+	args->netns_fd = sb->netns_fd;
+	flags = CLONE_VM | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+	    (sb->new_net && sb->netns_fd < 0 ? CLONE_NEWNET : 0) | SIGCHLD;
+	pid = clone(child_main, args, flags, args);
+	if (pid < 0) {
+		kerr_errno(e, "sandbox %s: clone", sb->name);
+		goto fail;
 	}
 	sb->init = (pid_t)pid;
 	if (sb->netns_fd >= 0) {
@@ -1113,19 +1293,22 @@ open_start(const struct sandbox_conf *c, struct sandbox **out, struct kerr *e)
 	sv[1] = -1;
 	sb->sock = sv[0];
 	sv[0] = -1;
-	if (sb->cg.init_procs) {
-		char buf[32];
-		int fd = open(sb->cg.init_procs, O_WRONLY | O_CLOEXEC);
-		int len = snprintf(buf, sizeof(buf), "%ld", pid);
-		if (fd < 0 || write(fd, buf, (size_t)len) != len) {
-			kerr_errno(e, "sandbox %s: %s", sb->name, sb->cg.init_procs);
-			if (fd >= 0)
-				close(fd);
+	/*
+	 * The cgroups are made while the init builds the root: the init never
+	 * joins them, each command does (the fds go with its request).
+	 */
+	if (sbcg_create(&sb->cg, c->memory_max, c->pids_max, c->cpus, e) < 0) {
+		kerr_prefix(e, "sandbox %s", sb->name);
+		goto fail;
+	}
+	for (int i = 0; i < sb->cg.n; i++)
+		if ((sb->cg_fd[i] = open(sb->cg.procs[i], O_WRONLY | O_CLOEXEC)) < 0) {
+			kerr_errno(e, "sandbox %s: %s", sb->name, sb->cg.procs[i]);
 			goto fail;
 		}
-		close(fd);
-	}
-	/* Fresh cgroups: every counter starts at 0 (oom_base, pids_base). */
+	/* Counters are cumulative: a pooled set starts from its old totals. */
+	sb->oom_base = sb->cg.base.oom_kills;
+	sb->pids_base = sb->cg.base.pids_max;
 	*out = sb;
 	return 0;
 fail:
@@ -1175,7 +1358,7 @@ static int
 send_req(struct sandbox *sb, const void *buf, size_t len, const int *fds, int nfds,
     struct kerr *e)
 {
-	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	char cbuf[CMSG_SPACE((3 + SBCG_MAX) * sizeof(int))];
 	struct iovec iov = { (void *)buf, len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
@@ -1217,7 +1400,7 @@ sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 {
 	struct strbuf req = STRBUF_INIT;
 	struct req h;
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, fds[3];
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, fds[3 + SBCG_MAX];
 	int rc = -1, nfds;
 	bool done = false, killed = false, same = cmd->out_fd == cmd->err_fd;
 	uint64_t start = now_ms(), last_out = start;
@@ -1226,12 +1409,14 @@ sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 	memset(r, 0, sizeof(*r));
 	if (!cmd->argv || !cmd->argv[0])
 		return kerr_set(e, "sandbox %s: empty command", sb->name);
+	sb->counting = true;
 	memset(&h, 0, sizeof(h));
 	h.op = OP_EXEC;
 	h.uid = (uint32_t)cmd->uid;
 	h.gid = (uint32_t)cmd->gid;
 	h.max_files = cmd->max_files;
 	h.has_in = cmd->in_fd >= 0;
+	h.ncg = (uint32_t)sb->cg.n;
 	for (char *const *p = cmd->argv; *p; p++)
 		h.argc++;
 	for (char *const *p = cmd->env; p && *p; p++)
@@ -1255,6 +1440,8 @@ sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 	fds[1] = same ? outp[1] : errp[1];
 	fds[2] = cmd->in_fd;
 	nfds = h.has_in ? 3 : 2;
+	for (int i = 0; i < sb->cg.n; i++)
+		fds[nfds++] = sb->cg_fd[i];
 	if (send_req(sb, req.buf, req.len, fds, nfds, e) < 0)
 		goto out;
 	close(outp[1]);
@@ -1341,6 +1528,7 @@ sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 	r->peak_memory = cc.peak;
 	r->forks_refused = cc.pids_max - sb->pids_base;
 	sb->pids_base = cc.pids_max;
+	sb->counting = false;	/* the init killed everything: nothing counts now */
 	if (WIFSIGNALED(rep.status))
 		r->sig = WTERMSIG(rep.status);
 	if (cc.oom_kills > sb->oom_base) {
@@ -1380,46 +1568,73 @@ out:
 /*
  * Inits that were told to exit but had not finished tearing their
  * namespaces down when their sandbox was closed: reaped later, so that a
- * builder need not wait for the kernel to unmount the root.
+ * builder need not wait for the kernel to unmount the root.  Each keeps
+ * its sandbox's cgroups, which go back to the pool (or away) once it is
+ * reaped (sbcg_recycle).
  */
 #define MAX_ZOMBIES 64
-static pid_t zombies[MAX_ZOMBIES];
+static struct zombie {
+	pid_t pid;
+	struct sbcg cg;
+	void *initmem;		/* unmapped once the init is reaped */
+} zombies[MAX_ZOMBIES];
 static int nzombies;
 static pthread_mutex_t zombie_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void
 sandbox_reap(bool wait)
 {
+	struct zombie done[MAX_ZOMBIES];
+	int ndone = 0;
+
 	pthread_mutex_lock(&zombie_lock);
 	for (int i = 0; i < nzombies;) {
 		pid_t w;
-		while ((w = waitpid(zombies[i], NULL, wait ? 0 : WNOHANG)) < 0 && errno == EINTR)
+		while ((w = waitpid(zombies[i].pid, NULL, wait ? 0 : WNOHANG)) < 0 &&
+		    errno == EINTR)
 			;
-		if (w != 0)
+		if (w != 0) {
+			done[ndone++] = zombies[i];
 			zombies[i] = zombies[--nzombies];
-		else
+		} else {
 			i++;
+		}
 	}
 	pthread_mutex_unlock(&zombie_lock);
+	for (int i = 0; i < ndone; i++) {
+		munmap(done[i].initmem, INITMEM_SIZE);
+		sbcg_recycle(&done[i].cg);
+	}
+	if (wait)
+		sbcg_pool_drain();	/* nothing kiln made outlives the caller */
 }
 
-/* Reap init now if it is gone, else later; blocks only when the list is full. */
+/*
+ * Reap init now if it is gone, else later; blocks when wait or when the
+ * list is full.  Takes over cg and initmem.
+ */
 static void
-reap_later(pid_t pid)
+reap_later(pid_t pid, struct sbcg *cg, void *initmem, bool wait)
 {
-	bool wait_now = false;
+	bool wait_now = wait;
 
-	if (waitpid(pid, NULL, WNOHANG) != 0)
-		return;
+	if (!wait_now && waitpid(pid, NULL, WNOHANG) != 0)
+		goto gone;
 	pthread_mutex_lock(&zombie_lock);
-	if (nzombies < MAX_ZOMBIES)
-		zombies[nzombies++] = pid;
-	else
-		wait_now = true;
+	if (!wait_now && nzombies < MAX_ZOMBIES) {
+		zombies[nzombies].pid = pid;
+		zombies[nzombies].initmem = initmem;
+		zombies[nzombies++].cg = *cg;
+		memset(cg, 0, sizeof(*cg));
+		pthread_mutex_unlock(&zombie_lock);
+		return;
+	}
 	pthread_mutex_unlock(&zombie_lock);
-	if (wait_now)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+gone:
+	munmap(initmem, INITMEM_SIZE);
+	sbcg_recycle(cg);
 }
 
 int
@@ -1433,14 +1648,28 @@ sandbox_close(struct sandbox *sb, struct kerr *e)
 	if (sb->sock >= 0)
 		close(sb->sock);	/* init kills everything and exits */
 	/*
-	 * The commands are reaped by the init before it answers, and the init
-	 * is in no cgroup, so the cgroups can go while it unmounts the root:
-	 * its exit (namespace teardown) need not hold the caller up.
+	 * The init's exit (namespace teardown) need not hold the caller up:
+	 * its cgroups are recycled or removed once it has been reaped.
 	 */
-	if (sb->init > 0)
-		reap_later(sb->init);
-	if (sb->cg.n && sbcg_destroy(&sb->cg, e) < 0)
-		rc = -1;
+	if (!sb->counting) {
+		sb->cg.base.oom_kills = sb->oom_base;
+		sb->cg.base.pids_max = sb->pids_base;
+		sb->cg.base_known = true;
+	}
+	if (sb->init > 0) {
+		/*
+		 * An init that has not said READY may still be reading the plan,
+		 * which is freed below: it is killed and waited for.
+		 */
+		if (!sb->ready)
+			kill(sb->init, SIGKILL);
+		reap_later(sb->init, &sb->cg, sb->initmem, !sb->ready);
+	} else {
+		if (sb->cg.n && sbcg_destroy(&sb->cg, e) < 0)
+			rc = -1;
+		if (sb->initmem)
+			munmap(sb->initmem, INITMEM_SIZE);
+	}
 	plan_free(sb);
 	free(sb);
 	return rc;

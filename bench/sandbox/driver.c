@@ -5,9 +5,11 @@
  * binary's own start-up is not counted): a host jail (three overlays over
  * the jail skeleton, /usr and /etc), tmpfs upper layer and /tmp, fresh
  * /proc and /dev, five namespaces plus the cgroup namespace, cgroup memory
- * and pids limits, seccomp, uid switch.  The sandbox's cgroups are removed
- * and its namespaces torn down in the background after sandbox_close
- * (by the reaper and the kernel), so that work competes with the next
+ * and pids limits, seccomp, uid switch.  Like a long-running caller it
+ * calls sandbox_prepare: a spare network namespace is made in the
+ * background, and a closed sandbox's cgroups serve a later one once its
+ * init has exited.  The namespaces are torn down in the background after
+ * sandbox_close (by the kernel), so that work competes with the next
  * iterations instead of being timed inside one.  Prints "kiln|bwrap|kilnrun MICROSECONDS" lines.
  * Usage: driver BASEFS N KILN_BIN -- BWRAP_ARGV...
  */

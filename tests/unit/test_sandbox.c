@@ -2,7 +2,8 @@
  * test_sandbox: the library interface the build module uses: one instance,
  * several commands in order (files persist, daemons do not), dependency
  * layers merged over the host jail's /usr, tmpfs work dirs owned by the
- * build uid, binds, stdin, CPU set, peak memory, explicit environment.
+ * build uid, binds, stdin, CPU set, peak memory, explicit environment,
+ * spare network namespaces and the cgroup pool.
  * Needs root (skipped otherwise).
  */
 #include <setjmp.h>
@@ -139,10 +140,12 @@ test_phases(void **state)
 	assert_int_not_equal(r.code, 0);	/* the build uid cannot write /usr/local */
 	r = sh(sb, "echo configured > /wrkdirs/state && (setsid sleep 1000 &) ; echo ok", 65534, &out);
 	assert_int_equal(r.code, 0);
-	r = sh(sb, "cat /wrkdirs/state; ls /proc | grep -c '^[0-9]'; stat -c %u /wrkdirs", 65534, &out);
+	/* Not ls | grep: ls may be done before sh has started grep. */
+	r = sh(sb, "cat /wrkdirs/state; ls /proc > /tmp/procs; grep -c '^[0-9]' /tmp/procs; "
+	    "stat -c %u /wrkdirs", 65534, &out);
 	assert_int_equal(r.code, 0);
-	/* init, sh, ls, grep: the daemon of the previous phase is gone */
-	assert_string_equal(out.buf, "configured\n4\n65534\n");
+	/* init, sh, ls: the daemon of the previous phase is gone */
+	assert_string_equal(out.buf, "configured\n3\n65534\n");
 
 	r = sh(sb, "echo pkg > /packages/x.pkg && echo y > /usr/local/share-marker", 0, &out);
 	assert_int_equal(r.code, 0);
@@ -236,10 +239,130 @@ test_spare_netns(void **state)
 			assert_false(prev.len == first && memcmp(prev.buf, out.buf, first) == 0);
 		strbuf_reset(&prev);
 		strbuf_add(&prev, out.buf, first);
+		/* lo is up (the spare's maker brought it up): loopback connects. */
+		r = sh(sb, "python3 -c \"import socket; s = socket.socket(); "
+		    "s.bind(('127.0.0.1', 0)); s.listen(1); "
+		    "socket.create_connection(s.getsockname(), 2); print('lo up')\"", 65534, &out);
+		assert_int_equal(r.code, 0);
+		assert_string_equal(out.buf, "lo up\n");
 		assert_int_equal(sandbox_close(sb, &e), 0);
 	}
 	strbuf_release(&out);
 	strbuf_release(&prev);
+}
+
+/* kiln-PID-* directories under kiln's v1 cgroup of controller c; -1 if no v1. */
+static int
+count_cgroups(const char *c, char *first, size_t len)
+{
+	char line[512], *dir = NULL, prefix[64];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		if (b && (size_t)(b - a - 1) == strlen(c) && strncmp(a + 1, c, strlen(c)) == 0) {
+			b[1 + strcspn(b + 1, "\n")] = '\0';
+			dir = xasprintf("/sys/fs/cgroup/%s%s", c, strcmp(b + 1, "/") ? b + 1 : "");
+		}
+	}
+	fclose(f);
+	if (!dir || !path_is_dir(dir)) {
+		free(dir);
+		return -1;
+	}
+	snprintf(prefix, sizeof(prefix), "kiln-%ld-", (long)getpid());
+	char *cmd = xasprintf("ls %s", dir);
+	FILE *p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p))
+		if (strncmp(line, prefix, strlen(prefix)) == 0) {
+			if (n++ == 0 && first)
+				snprintf(first, len, "%.*s", (int)strcspn(line, "\n"), line);
+		}
+	if (p)
+		pclose(p);
+	free(cmd);
+	free(dir);
+	return n;
+}
+
+/* sandbox_reap(true), then wait for the reaper; how many sets are left. */
+static int
+wait_no_cgroups(void)
+{
+	int left = 0;
+
+	sandbox_reap(true);
+	for (int i = 0; i < 300; i++) {
+		left = count_cgroups("memory", NULL, 0) + count_cgroups("pids", NULL, 0);
+		if (left == 0)
+			break;
+		usleep(10000);
+	}
+	return left;
+}
+
+/*
+ * The cgroup pool (on after sandbox_prepare): a finished sandbox's cgroups
+ * serve the next one with the same limits, which sees none of the old
+ * one's memory peak, OOM kills or refused forks; sandbox_reap(true)
+ * removes them.
+ */
+static void
+test_cgroup_pool(void **state)
+{
+	struct kerr e;
+	struct strbuf out = STRBUF_INIT;
+	struct sandbox *sb;
+	struct sandbox_result r;
+	struct sandbox_conf c = { .name = "pool", .layers = layers, .nlayers = nlayers,
+		.upper_size = 256 << 20, .memory_max = 48 << 20, .pids_max = 16 };
+	char name1[128] = "", name2[128] = "";
+
+	if (geteuid() != 0)
+		skip();
+	if (count_cgroups("memory", NULL, 0) < 0 || count_cgroups("pids", NULL, 0) < 0)
+		skip();	/* the pool is for cgroup v1 */
+	sandbox_prepare();
+	/* Not 0 when an earlier test failed with its sandbox open. */
+	assert_int_equal(wait_no_cgroups(), 0);
+	if (sandbox_open(&c, &sb, &e) < 0)
+		fail_msg("sandbox_open: %s", e.msg);
+	assert_int_equal(count_cgroups("memory", name1, sizeof(name1)), 1);
+	r = sh(sb, "for i in $(seq 40); do sleep 5 & done 2>/dev/null; true", 0, &out);
+	assert_true(r.forks_refused > 0);
+	r = sh(sb, "head -c 100M /dev/zero > /tmp/fill", 0, &out);
+	assert_int_equal(r.how, SANDBOX_OOM);
+	assert_true(r.peak_memory > 40 << 20);
+	assert_int_equal(sandbox_close(sb, &e), 0);
+	/* Recycled once its init is reaped. */
+	for (int i = 0; i < 100; i++) {
+		usleep(20000);
+		sandbox_reap(false);
+	}
+	if (sandbox_open(&c, &sb, &e) < 0)
+		fail_msg("sandbox_open: %s", e.msg);
+	assert_int_equal(count_cgroups("memory", name2, sizeof(name2)), 1);
+	assert_string_equal(name1, name2);	/* the same set, reused */
+	r = sh(sb, "echo small > /tmp/x; cat /tmp/x", 0, &out);
+	assert_int_equal(r.how, SANDBOX_EXITED);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(r.forks_refused, 0);
+	assert_true(r.peak_memory < 40 << 20);	/* the old peak is gone */
+	assert_int_equal(sandbox_close(sb, &e), 0);
+	/* Other limits: a set of its own. */
+	c.pids_max = 32;
+	if (sandbox_open(&c, &sb, &e) < 0)
+		fail_msg("sandbox_open: %s", e.msg);
+	count_cgroups("memory", name2, sizeof(name2));
+	r = sh(sb, "true", 0, &out);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(sandbox_close(sb, &e), 0);
+	/* sandbox_reap(true) leaves nothing: the reaper removes the sets. */
+	assert_int_equal(wait_no_cgroups(), 0);
+	strbuf_release(&out);
 }
 
 int
@@ -249,6 +372,7 @@ main(void)
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_stdin_and_errors),
 		cmocka_unit_test(test_spare_netns),
+		cmocka_unit_test(test_cgroup_pool),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
