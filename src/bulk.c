@@ -14,6 +14,7 @@
 #include "pkg/repo.h"
 #include "ports_tree.h"
 #include "publish.h"
+#include "sandbox.h"
 #include "sched/sched.h"
 #include "util/lock.h"
 #include "util/path.h"
@@ -648,7 +649,12 @@ child_build(struct bulk *b, size_t i, int slot, int fd)
 	rq.rundeps = rundeps.v;
 	rq.phase = child_phase_cb;
 	rq.arg = &cp;
-	if (build_port(&bc, &rq, &res, &e) < 0) {
+	/* A spare network namespace made while the build sets up and fetches,
+	 * and cgroups reused between this build's sandboxes. */
+	sandbox_prepare();
+	int brc = build_port(&bc, &rq, &res, &e);
+	sandbox_reap(true);	/* the result means nothing of the build is left */
+	if (brc < 0) {
 		child_say(fd, "result fail setup 0 0 %s", e.msg);
 		_exit(1);
 	}
