@@ -1,38 +1,5 @@
 #!/bin/sh
 # kiln info and kiln ports: values, JSON, graph, errors naming the ports,
-NP="$TMP/np"
-mkdir -p "$NP/cat/a" "$NP/cat/notaport" "$NP/Mk/Uses"
-printf 'PORTNAME=a\nPORTVERSION=1\nCATEGORIES=cat\nCOMMENT=a\n.include <bsd.port.mk>\n' > "$NP/cat/a/Makefile"
-echo readme > "$NP/cat/notaport/README"
-echo 'x=1' > "$NP/Mk/Uses/cargo.mk"
-ok "directories without a Makefile are not ports" kiln ports -p "$NP" --graph
-is "$(cat "$TMP/out")" "cat/a a-1" "only the port is listed"
-
-mkdir -p "$NP/cat/f" "$NP/cat/u1" "$NP/cat/u2"
-printf 'PORTNAME=f\nPORTVERSION=1\nCATEGORIES=cat\nCOMMENT=f\nFLAVORS=one two\ntwo_PKGNAMESUFFIX=-two\n.include <bsd.port.mk>\n' > "$NP/cat/f/Makefile"
-printf 'PORTNAME=u1\nPORTVERSION=1\nCATEGORIES=cat\nCOMMENT=u\nBUILD_DEPENDS=f:cat/f@two\nRUN_DEPENDS=f:cat/f@one\n.include <bsd.port.mk>\n' > "$NP/cat/u1/Makefile"
-printf 'PORTNAME=u2\nPORTVERSION=1\nCATEGORIES=cat\nCOMMENT=u\nRUN_DEPENDS=f:cat/f\n.include <bsd.port.mk>\n' > "$NP/cat/u2/Makefile"
-ok "flavored dependencies" kiln ports -p "$NP" --graph cat/u1 cat/u2
-is "$(cat "$TMP/out")" "cat/f@two f-two-1
-cat/f f-1
-cat/u1 u1-1
-  BUILD cat/f@two
-  RUN cat/f
-cat/u2 u2-1
-  RUN cat/f" "@flavor is its own node; @default is the plain port"
-ok "flavored dependencies from the cache" kiln ports -p "$NP" --graph cat/u1 cat/u2
-is "$(cat "$TMP/out")" "cat/f@two f-two-1
-cat/f f-1
-cat/u1 u1-1
-  BUILD cat/f@two
-  RUN cat/f
-cat/u2 u2-1
-  RUN cat/f" "same from the cache"
-mkdir -p "$NP/cat/w"
-printf 'PORTNAME=w\nPORTVERSION=1\nCATEGORIES=cat\nCOMMENT=w\n.warning careful\n.include <bsd.port.mk>\n' > "$NP/cat/w/Makefile"
-ok ".warning does not fail" kiln info -p "$NP" cat/w -V PKGNAME
-is "$(cat "$TMP/err")" "kiln: warning: cat/w/Makefile:5: careful" ".warning is printed with FILE:LINE"
-
 # registration of null and git trees.
 . "$(dirname "$0")/test-lib.sh"
 PT="$TOP/tests/ports"
