@@ -15,6 +15,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -833,8 +834,11 @@ jail_user(const struct jail *j, const char *name, uid_t *uid, gid_t *gid,
 
 	if (name == NULL || *name == '\0')
 		return kerr_set(e, "jail %s: no user name given", j->name);
+	errno = 0;
 	id = strtoul(name, &end, 10);
-	if (*end == '\0') {
+	if (isdigit((unsigned char)name[0]) && *end == '\0') {
+		if (errno || id >= (uid_t)-1)
+			return kerr_set(e, "%s: not a usable uid", name);
 		*uid = (uid_t)id;
 		*gid = (gid_t)id;
 		return 0;

@@ -195,6 +195,9 @@ test_jail_user(void **state)
 	assert_int_equal(jail_user(&j, "4321", &u, &g, &e), 0);
 	assert_int_equal(u, 4321);
 	assert_int_equal(g, 4321);
+	/* Never a uid that set*id would read as "unchanged" (root stays root). */
+	assert_int_equal(jail_user(&j, "4294967295", &u, &g, &e), -1);
+	assert_int_equal(jail_user(&j, "-1", &u, &g, &e), -1);
 	assert_int_equal(jail_user(&j, "broken", &u, &g, &e), -1);
 	assert_int_equal(jail_user(&j, "nobod", &u, &g, &e), -1);
 	assert_string_equal(e.msg, "nobod: no such user in jail t's /etc/passwd");
