@@ -1435,7 +1435,7 @@ log_header(struct bstate *b)
 		    (unsigned)b->uid, (unsigned)b->gid);
 	else
 		buildlog_printf(b->log, "=> building as root%s\n",
-		    mk_defined(b->p->mk, "NEED_ROOT") ? " (NEED_ROOT)" : "");
+		    b->c->uid || b->c->gid ? " (NEED_ROOT)" : "");
 	buildlog_printf(b->log, "---Begin port variables---\n");
 	for (size_t i = 0; vars[i]; i++) {
 		char *v = var(b, vars[i]);
