@@ -357,7 +357,6 @@ mk_cond_eval(struct mk *m, const char *s, bool *result, struct kerr *e)
 {
 	struct cond c = { m, s, strlen(s), 0, e, 0, 0 };
 
-	mk_budget_reset(m);
 	if (cond_or(&c, result) < 0)
 		return -1;
 	skip_ws(&c);

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MK_MAX_STEPS 2000000UL
-#define MK_MAX_LEN (16UL << 20)
+/* About one unit per byte handled: a few seconds even in a fuzzing build. */
+#define MK_MAX_WORK (16UL << 20)
 
 int
 mk_err(struct mk *m, struct kerr *e, const char *fmt, ...)
@@ -31,10 +31,15 @@ mk_err(struct mk *m, struct kerr *e, const char *fmt, ...)
 	return kerr_set(e, "%s: %s", m->display, msg);
 }
 
-void
-mk_budget_reset(struct mk *m)
+int
+mk_spend(struct mk *m, size_t units, struct kerr *e)
 {
-	m->steps = 0;
+	m->work += units;
+	if (m->work > MK_MAX_WORK)
+		return mk_err(m, e, "evaluation takes too much work (over %lu MiB "
+		    "of text handled; a .for or an expansion without bound?)",
+		    MK_MAX_WORK >> 20);
+	return 0;
 }
 
 const struct mk_var *
@@ -47,39 +52,55 @@ mk_lookup(const struct mk *m, const char *name, size_t n)
 	return v;
 }
 
-typedef VEC(struct strbuf) sbvec;
+/* One word of a value: NUL-terminated, inside its wordlist's text. */
+struct word {
+	char *buf;
+	size_t len;
+};
 
-/* Words of s as (start, len) pairs into a vector of strbufs. */
+/* The words of a value: one copy of the text, cut at the separators. */
+typedef struct {
+	struct word *v;
+	size_t n, cap;
+	char *text;
+} wordlist;
+
+#define WORDLIST_INIT { NULL, 0, 0, NULL }
+
+/* Split s[0..n) at blanks and newlines; one allocation for all the text. */
 static void
-split(const char *s, size_t n, sbvec *w)
+split(const char *s, size_t n, wordlist *w)
 {
 	size_t i = 0;
 
+	w->text = xmalloc(n + 1);
+	memcpy(w->text, s, n);
+	w->text[n] = '\0';
 	while (i < n) {
-		size_t st;
-		struct strbuf sb = STRBUF_INIT;
+		struct word wd;
 		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'))
 			i++;
 		if (i >= n)
 			break;
-		st = i;
+		wd.buf = w->text + i;
 		while (i < n && s[i] != ' ' && s[i] != '\t' && s[i] != '\n')
 			i++;
-		strbuf_add(&sb, s + st, i - st);
-		vec_push(w, sb);
+		wd.len = (size_t)(w->text + i - wd.buf);
+		w->text[i] = '\0';
+		vec_push(w, wd);
 	}
 }
 
 static void
-words_free(sbvec *w)
+words_free(wordlist *w)
 {
-	for (size_t i = 0; i < w->n; i++)
-		strbuf_release(&w->v[i]);
+	free(w->text);
+	w->text = NULL;
 	vec_free(w);
 }
 
 static void
-join(struct strbuf *out, sbvec *w, const char *sep, size_t seplen)
+join(struct strbuf *out, const wordlist *w, const char *sep, size_t seplen)
 {
 	strbuf_reset(out);
 	for (size_t i = 0; i < w->n; i++) {
@@ -277,7 +298,7 @@ regex_word(struct mk *m, regex_t *re, const struct strbuf *rhs, bool global,
 			off += (size_t)pm[0].rm_eo;
 		}
 		flags = REG_NOTBOL;
-		if (!global || ++m->steps > MK_MAX_STEPS)
+		if (!global)
 			break;
 	}
 	if (off < wl)
@@ -294,7 +315,7 @@ mod_subst(struct mk *m, const char *s, size_t n, size_t *ip, char endc,
 	char kind = s[i++], delim;
 	char stops[3];
 	struct subst sb = { STRBUF_INIT, STRBUF_INIT, false, false, false, false };
-	sbvec w = VEC_INIT;
+	wordlist w = WORDLIST_INIT;
 	struct strbuf out = STRBUF_INIT;
 	regex_t *re = NULL;
 	int rc = -1;
@@ -369,7 +390,7 @@ out:
 static int
 cmp_str(const void *a, const void *b)
 {
-	const struct strbuf *x = a, *y = b;
+	const struct word *x = a, *y = b;
 	return strcmp(x->buf, y->buf);
 }
 
@@ -377,7 +398,7 @@ cmp_str(const void *a, const void *b)
 static void
 path_mod(char kind, struct strbuf *val)
 {
-	sbvec w = VEC_INIT;
+	wordlist w = WORDLIST_INIT;
 	struct strbuf out = STRBUF_INIT;
 
 	split(val->buf, val->len, &w);
@@ -428,13 +449,32 @@ parse_long(const char *s, long *out)
 	return *end == '\0';
 }
 
+/*
+ * Words a..b (1-based, a > b walks backwards) of w into out.  Only the
+ * indices that name a word are visited, so :[1..999999999999] costs what
+ * the word list costs.
+ */
+static void
+select_range(const wordlist *w, long a, long b, struct strbuf *out)
+{
+	long n = (long)w->n, step = a <= b ? 1 : -1;
+	long from = step > 0 ? a : (a < n ? a : n);
+	long to = step > 0 ? (b < n ? b : n) : b;
+
+	for (long k = from; step > 0 ? k <= to : k >= to; k += step) {
+		if (out->len)
+			strbuf_addch(out, ' ');
+		strbuf_add(out, w->v[k - 1].buf, w->v[k - 1].len);
+	}
+}
+
 /* :[...] word selection. */
 static int
 mod_select(struct mk *m, const char *s, size_t n, size_t *ip, char endc,
     struct strbuf *val, struct kerr *e)
 {
 	struct strbuf arg = STRBUF_INIT;
-	sbvec w = VEC_INIT;
+	wordlist w = WORDLIST_INIT;
 	size_t i = *ip + 1;
 	long a, b;
 	char *dots;
@@ -472,20 +512,8 @@ mod_select(struct mk *m, const char *s, size_t n, size_t *ip, char endc,
 		if (b < 0)
 			b = (long)w.n + b + 1;
 		strbuf_reset(val);
-		if (a >= 1 && b >= 1) {
-			long step = a <= b ? 1 : -1, k = a;
-			bool first = true;
-			for (;; k += step) {
-				if (k >= 1 && (size_t)k <= w.n) {
-					if (!first)
-						strbuf_addch(val, ' ');
-					strbuf_add(val, w.v[k - 1].buf, w.v[k - 1].len);
-					first = false;
-				}
-				if (k == b)
-					break;
-			}
-		}
+		if (a >= 1 && b >= 1)
+			select_range(&w, a, b, val);
 	}
 	*ip = i;
 	rc = 0;
@@ -503,11 +531,11 @@ apply_mod(struct mk *m, const char *s, size_t n, size_t *ip, char endc,
 	size_t i = *ip;
 	char c = i < n ? s[i] : '\0';
 	struct strbuf arg = STRBUF_INIT;
-	sbvec w = VEC_INIT;
+	wordlist w = WORDLIST_INIT;
 	int rc = -1;
 
-	if (++m->steps > MK_MAX_STEPS)
-		return mk_err(m, e, "expansion takes too many steps");
+	if (mk_spend(m, MK_EXPR_COST + val->len, e) < 0)
+		return -1;
 	switch (c) {
 	case 'M':
 	case 'N': {
@@ -587,10 +615,8 @@ apply_mod(struct mk *m, const char *s, size_t n, size_t *ip, char endc,
 			goto unsupported;
 		split(val->buf, val->len, &w);
 		for (size_t k = 0; k < w.n; k++) {
-			if (o && strcmp(w.v[o - 1].buf, w.v[k].buf) == 0) {
-				strbuf_release(&w.v[k]);
+			if (o && strcmp(w.v[o - 1].buf, w.v[k].buf) == 0)
 				continue;
-			}
 			w.v[o++] = w.v[k];
 		}
 		w.n = o;
@@ -666,6 +692,8 @@ expand_var(struct mk *m, const struct mk_var *v, struct strbuf *out,
 	const char *sf;
 	int sl, rc;
 
+	if (mk_spend(m, v->val.len, e) < 0)
+		return -1;
 	if (!v->dollar) {
 		strbuf_add(out, v->val.buf, v->val.len);
 		return 0;
@@ -701,8 +729,8 @@ mk_expand_dollar(struct mk *m, const char *s, size_t n, size_t *ip,
 	bool defined;
 	int rc = -1;
 
-	if (++m->steps > MK_MAX_STEPS)
-		return mk_err(m, e, "expansion takes too many steps");
+	if (mk_spend(m, MK_EXPR_COST, e) < 0)
+		return -1;
 	if (i >= n) {
 		strbuf_addch(out, '$');
 		*ip = i;
@@ -803,7 +831,6 @@ mk_expand_n(struct mk *m, const char *s, size_t n, struct strbuf *out,
 int
 mk_expand(struct mk *m, const char *s, struct strbuf *out, struct kerr *e)
 {
-	mk_budget_reset(m);
 	return mk_expand_n(m, s, strlen(s), out, false, e);
 }
 
@@ -812,7 +839,6 @@ mk_value(struct mk *m, const char *name, struct strbuf *out, struct kerr *e)
 {
 	const struct mk_var *v = mk_lookup(m, name, strlen(name));
 
-	mk_budget_reset(m);
 	if (v == NULL)
 		return 0;
 	return expand_var(m, v, out, e);

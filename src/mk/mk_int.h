@@ -29,6 +29,8 @@ struct mk_table {
 };
 
 #define MK_MAX_DEPTH 64
+/* Longest value an expansion or a variable may have. */
+#define MK_MAX_LEN (16UL << 20)
 #define MK_RE_CACHE 16
 
 struct mk_re {
@@ -56,11 +58,10 @@ struct mk {
 	/* Expansion state. */
 	const struct mk_var *stack[MK_MAX_DEPTH];
 	int depth;
-	unsigned long steps;		/* budget of one top-level expansion */
+	unsigned long work;		/* spent by this makefile (mk_spend) */
 	int include_depth;
 	int nest;			/* ${ nesting in the text being expanded */
 	int for_depth;
-	unsigned long lines_done;
 	/* Rule being read: recipe lines go to these targets. */
 	VEC(struct mk_target *) cur;
 	struct mk_re re_cache[MK_RE_CACHE];
@@ -92,8 +93,16 @@ int mk_expand_n(struct mk *m, const char *s, size_t n, struct strbuf *out,
  */
 int mk_expand_dollar(struct mk *m, const char *s, size_t n, size_t *i,
     struct strbuf *out, bool keep_dollar, struct kerr *e);
-/* Reset the step budget (called per top-level expansion). */
-void mk_budget_reset(struct mk *m);
+/*
+ * Spend `units` of the makefile's work budget: one per byte copied or
+ * scanned, MK_EXPR_COST per expression or modifier and MK_LINE_COST per
+ * line evaluated.  Everything a makefile makes the evaluator do is charged
+ * to one budget, so no input can keep it busy for long; -1 with an error
+ * once it is exhausted.
+ */
+#define MK_EXPR_COST 32
+#define MK_LINE_COST 128
+int mk_spend(struct mk *m, size_t units, struct kerr *e);
 
 /* Evaluate a .if condition: *result set; 0 or -1. */
 int mk_cond_eval(struct mk *m, const char *s, bool *result, struct kerr *e);

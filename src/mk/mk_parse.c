@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <string.h>
 
-#define MK_MAX_LINES 1000000UL
 #define MK_MAX_INCLUDE 16
 
 struct mline {
@@ -315,7 +314,6 @@ mk_assign(struct mk *m, const char *name, enum mk_op op, const char *value,
 		mk_var_append(v, value, strlen(value));
 		break;
 	case MK_EXPAND:
-		mk_budget_reset(m);
 		if (mk_expand_n(m, value, strlen(value), &x, true, e) < 0) {
 			strbuf_release(&x);
 			return -1;
@@ -625,13 +623,15 @@ out:
 	return rc;
 }
 
-/* Substitute the .for variable into one body line. */
-static void
+/* Substitute the .for variable into one body line; -1 past MK_MAX_LEN. */
+static int
 for_subst(const char *line, const char *var, const char *word, struct strbuf *out)
 {
 	size_t vl = strlen(var);
 
 	for (const char *p = line; *p; p++) {
+		if (out->len > MK_MAX_LEN)
+			return -1;
 		if (p[0] == '$' && p[1] == '$') {
 			strbuf_add(out, p, 2);
 			p++;
@@ -664,6 +664,7 @@ for_subst(const char *line, const char *var, const char *word, struct strbuf *ou
 		}
 		strbuf_addch(out, *p);
 	}
+	return 0;
 }
 
 /* .for: lines [i+1, end) are the body; *next is past .endfor. */
@@ -729,7 +730,15 @@ dir_for(struct reader *r, mlines *l, size_t i, size_t to, const char *arg,
 		for (k = i + 1; k < end; k++) {
 			struct strbuf sb = STRBUF_INIT;
 			struct mline ml;
-			for_subst(l->v[k].text, var, words.v[w], &sb);
+			rc = for_subst(l->v[k].text, var, words.v[w], &sb) < 0 ?
+			    mk_err(m, r->e, ".for body line grows too large") :
+			    mk_spend(m, sb.len, r->e);
+			if (rc < 0) {
+				strbuf_release(&sb);
+				lines_free(&body);
+				m->for_depth--;
+				goto out;
+			}
 			ml.text = strbuf_detach(&sb, NULL);
 			ml.lineno = l->v[k].lineno;
 			ml.tab = l->v[k].tab;
@@ -909,11 +918,10 @@ process(struct reader *r, mlines *l, size_t from, size_t to)
 		size_t next = i + 1;
 		int rc = 0;
 
-		if (++m->lines_done > MK_MAX_LINES)
-			return mk_err(m, r->e, "too many lines to evaluate (a .for "
-			    "that expands without bound?)");
 		m->loc_file = r->file;
 		m->loc_line = ml->lineno;
+		if (mk_spend(m, MK_LINE_COST + strlen(ml->text), r->e) < 0)
+			return -1;
 		if (ml->tab && m->cur.n > 0 && active(r)) {
 			/* a recipe line, kept as written */
 			rc = add_recipe(r, ml->text + 1);

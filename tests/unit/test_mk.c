@@ -86,6 +86,11 @@ test_modifiers(void **state)
 	M("L:[-1]", "d.tar.gz");
 	M("L:[#]", "4");
 	M("L:[2..3]", "b.h dir/c.c");
+	M("L:[3..1]", "dir/c.c b.h a.c");
+	M("L:[-1..-2]", "d.tar.gz dir/c.c");
+	M("L:[3..99999999999999999999]", "dir/c.c d.tar.gz");
+	M("L:[99999999999999999999..4]", "d.tar.gz");
+	M("L:[5..9]", "");
 	M("L:O:[1]", "a.c");
 	M("L:ts,", "a.c,b.h,dir/c.c,d.tar.gz");
 	M("L:[1]:tu", "A.C");
@@ -169,6 +174,57 @@ test_refusals(void **state)
 	refuse(".error stop here\n", "cat/p/Makefile:1: .error: stop here");
 }
 
+/* Whatever the input, evaluation stops within a bounded amount of work. */
+static void
+test_bounds(void **state)
+{
+	struct strbuf doubling = STRBUF_INIT, text = STRBUF_INIT;
+	struct kerr e;
+	int rc;
+	struct mk *m;
+
+	/* A0 is 16 bytes, A17 2 MiB: each line below handles 2 MiB again. */
+	strbuf_addstr(&doubling, "A0=abcdefg hijklmn\n");
+	for (int i = 1; i <= 17; i++)
+		strbuf_addf(&doubling, "A%d:=${A%d} ${A%d}\n", i, i - 1, i - 1);
+	for (int i = 0; i < 20; i++)
+		strbuf_addf(&text, "%sY:=${A17:M*a*}\n", i ? "" : doubling.buf);
+	m = eval(text.buf, &e, &rc);
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(e.msg, "evaluation takes too much work"));
+	mk_free(m);
+
+	/* Nested loops that would evaluate 25 million lines. */
+	strbuf_reset(&text);
+	strbuf_addstr(&text, "W=");
+	for (int i = 0; i < 5000; i++)
+		strbuf_addf(&text, " %d", i);
+	strbuf_addstr(&text, "\n.for a in ${W}\n.for b in ${W}\nV=${a}${b}\n"
+	    ".endfor\n.endfor\n");
+	m = eval(text.buf, &e, &rc);
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(e.msg, "evaluation takes too much work"));
+	mk_free(m);
+
+	/* One .for line whose substitution alone would take 2 GiB. */
+	strbuf_reset(&text);
+	strbuf_addf(&text, "%s.for w in ${A17:ts,}\nX=", doubling.buf);
+	for (int i = 0; i < 1000; i++)
+		strbuf_addstr(&text, "${w}");
+	strbuf_addstr(&text, "\n.endfor\n");
+	m = eval(text.buf, &e, &rc);
+	assert_int_equal(rc, -1);
+	assert_string_equal(e.msg, "cat/p/Makefile:19: .for body line grows too large");
+	mk_free(m);
+
+	/* Below the bounds the same constructs work. */
+	check(doubling.buf, "A3", "abcdefg hijklmn abcdefg hijklmn abcdefg hijklmn "
+	    "abcdefg hijklmn abcdefg hijklmn abcdefg hijklmn abcdefg hijklmn "
+	    "abcdefg hijklmn");
+	strbuf_release(&doubling);
+	strbuf_release(&text);
+}
+
 static void
 test_glob(void **state)
 {
@@ -188,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_conditionals),
 		cmocka_unit_test(test_for_and_targets),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_glob),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
