@@ -22,6 +22,11 @@ for c in $(kiln | sed -n '/^commands:/,$s/^  \([a-z-]*\) .*/\1/p'); do
 	like "$(cat "$TMP/out")" "^usage: kiln $c" "kiln $c -h prints its usage"
 done
 
+for v in create install start console stop list destroy accel test; do
+	ok "kiln vm $v --help works" kiln vm "$v" --help
+	like "$(cat "$TMP/out")" "^usage: kiln vm create" "kiln vm $v --help prints the usage"
+done
+
 fails 2 "unknown command is a usage error" kiln confg
 like "$(cat "$TMP/err")" "'confg' is not a kiln command" "names the unknown command"
 like "$(cat "$TMP/err")" "most similar command is 'config'" "suggests the closest command"

@@ -366,6 +366,12 @@ vm_accel_cmd(int argc, char **argv, const char *vmdir)
 	return EXIT_OK;
 }
 
+static bool
+is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
 int
 cmd_vm(int argc, char **argv, struct kctx *k)
 {
@@ -375,9 +381,10 @@ cmd_vm(int argc, char **argv, struct kctx *k)
 	int rc = EXIT_OK;
 	bool forced;
 
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		if (argc < 2)
-			return cmd_usage(k);
+	if (argc < 2)
+		return cmd_usage(k);
+	/* `kiln vm -h` and `kiln vm VERB --help`: the usage of every verb */
+	if (is_help(argv[1]) || (argc > 2 && is_help(argv[2]))) {
 		printf("usage: %s\n", k->cmd->usage);
 		return EXIT_OK;
 	}
