@@ -31,8 +31,10 @@
  * none was given), so that the result never depends on the host.
  *
  * Limits (never crash or loop): expansion depth 64 and a self-reference
- * check ("variable X refers to itself"), an expansion step budget, 16 MiB
- * per expansion, include depth 16, one million processed lines.
+ * check ("variable X refers to itself"), 16 MiB per value, include depth
+ * 16, and one work budget per struct mk (about 16 MiB of text handled)
+ * that parsing and every later mk_expand/mk_value draw from: a struct mk
+ * is parsed, queried and freed, not kept to answer queries forever.
  */
 #ifndef KILN_MK_H
 #define KILN_MK_H
