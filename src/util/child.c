@@ -140,7 +140,12 @@ child_run(struct child *c, struct kerr *e)
 		goto out;
 	}
 	if (c->pid == 0) {
+		sigset_t none;
 		setpgid(0, 0);
+		/* A program starts with no signal blocked, whatever thread of
+		 * kiln (the daemon blocks SIGTERM in all) forked it. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		child_dup(c->in_fd, -1, 0, devnull);
 		child_dup(c->out_fd, outp[1], 1, devnull);
