@@ -25,6 +25,7 @@
 
 #define HTTP_THREADS 4
 #define HTTP_TIMEOUT_S 60
+#define HTTP_BODY_MAX (64 * 1024)
 
 struct smount {
 	char *prefix;
@@ -39,6 +40,13 @@ struct http_server {
 	size_t n;
 	http_log_fn log;
 	void *log_arg;
+	const struct http_api *api;
+};
+
+/* An API request's body, collected across calls (MHD's con_cls). */
+struct body {
+	struct strbuf sb;
+	bool too_large;
 };
 
 /* ---- listening ---------------------------------------------------------- */
@@ -333,6 +341,68 @@ has_dotdot(const char *rel)
 	return false;
 }
 
+/* Is url the prefix itself or below it? */
+static bool
+is_under_prefix(const char *url, const char *prefix)
+{
+	size_t k = strlen(prefix);
+
+	return strncmp(url, prefix, k) == 0 && (url[k] == '\0' || url[k] == '/');
+}
+
+/* Collect the body, then let the API function answer. */
+static enum MHD_Result
+handle_api(struct http_server *s, struct MHD_Connection *c, const char *url,
+    const char *method, const char *upload, size_t *upload_len, void **con_cls)
+{
+	struct body *b = *con_cls;
+	struct strbuf out = STRBUF_INIT;
+	unsigned status;
+	enum MHD_Result ret;
+
+	if (b == NULL) {
+		b = xcalloc(1, sizeof(*b));
+		strbuf_init(&b->sb, 0);
+		*con_cls = b;
+		return MHD_YES;
+	}
+	if (*upload_len > 0) {
+		if (b->sb.len + *upload_len > HTTP_BODY_MAX)
+			b->too_large = true;
+		else
+			strbuf_add(&b->sb, upload, *upload_len);
+		*upload_len = 0;
+		return MHD_YES;
+	}
+	if (b->too_large) {
+		status = MHD_HTTP_CONTENT_TOO_LARGE;
+		strbuf_addf(&out, "{\"error\": \"request body over %d bytes\"}\n",
+		    HTTP_BODY_MAX);
+	} else {
+		status = s->api->fn(s->api->arg, method, url, b->sb.buf, b->sb.len, &out);
+	}
+	ret = answer_text(s, c, method, url, status, "application/json", out.buf);
+	strbuf_release(&out);
+	return ret;
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: free an API request's body. */
+static void
+request_done(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode why)
+{
+	struct body *b = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)why;
+	if (b) {
+		strbuf_release(&b->sb);
+		free(b);
+		*con_cls = NULL;
+	}
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_len, void **con_cls)
@@ -345,9 +415,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	struct stat st;
 
 	(void)version;
-	(void)upload;
-	(void)upload_len;
-	(void)con_cls;
+	if (s->api && is_under_prefix(url, s->api->prefix))
+		return handle_api(s, c, url, method, upload, upload_len, con_cls);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL,
 		    MHD_RESPMEM_PERSISTENT);
@@ -356,11 +425,9 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	}
 	if (strcmp(url, "/") == 0)
 		return serve_mounts(s, c, method, url);
-	for (size_t i = 0; i < s->n && m == NULL; i++) {
-		size_t k = strlen(s->m[i].prefix);
-		if (strncmp(url, s->m[i].prefix, k) == 0 && (url[k] == '\0' || url[k] == '/'))
+	for (size_t i = 0; i < s->n && m == NULL; i++)
+		if (is_under_prefix(url, s->m[i].prefix))
 			m = &s->m[i];
-	}
 	if (m == NULL)
 		return answer_error(s, c, method, url, MHD_HTTP_NOT_FOUND, "not found");
 	rel = url + strlen(m->prefix);
@@ -395,7 +462,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 
 int
 http_start(const char *listen, const struct http_mount *mounts, size_t n,
-    http_log_fn log, void *log_arg, struct http_server **out, struct kerr *e)
+    const struct http_api *api, http_log_fn log, void *log_arg,
+    struct http_server **out, struct kerr *e)
 {
 	struct http_server *s = xcalloc(1, sizeof(*s));
 
@@ -403,6 +471,7 @@ http_start(const char *listen, const struct http_mount *mounts, size_t n,
 	s->fd = -1;
 	s->log = log;
 	s->log_arg = log_arg;
+	s->api = api;
 	s->m = xcalloc(n ? n : 1, sizeof(*s->m));
 	for (size_t i = 0; i < n; i++, s->n++) {
 		if (mounts[i].prefix[0] != '/' || strchr(mounts[i].prefix + 1, '/') ||
@@ -422,6 +491,7 @@ http_start(const char *listen, const struct http_mount *mounts, size_t n,
 	    MHD_OPTION_LISTEN_SOCKET, s->fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
+	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
 	    MHD_OPTION_END);
 	if (s->d == NULL) {
 		kerr_set(e, "http: cannot start the server on %s", listen);

@@ -71,7 +71,7 @@ cmd_serve(int argc, char **argv, struct kctx *k)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (http_start(listen, m, 2, k->verbose < 0 ? NULL : log_request, NULL, &s, &e) < 0) {
+	if (http_start(listen, m, 2, NULL, k->verbose < 0 ? NULL : log_request, NULL, &s, &e) < 0) {
 		rc = cmd_fail(&e);
 		goto out;
 	}
