@@ -64,7 +64,8 @@ const struct conf_key conf_keys[] = {
 	/* kiln's own keys */
 	{ "KILN_BUILD_MEMORY", "2G", "expected peak memory of a build with no history" },
 	{ "KILN_LOG_LIMIT", "64M", "size cap of one port's build log" },
-	{ "KILN_HTTP_LISTEN", "127.0.0.1:8080", "address and port kiln serve listens on" },
+	{ "KILN_HTTP_LISTEN", "127.0.0.1:8080", "address and port kiln serve and kiln daemon listen on" },
+	{ "KILN_SCHEDULES", "/usr/local/etc/kiln-schedules.ucl", "the daemon's schedules (used when the file exists)" },
 	{ NULL, NULL, NULL },
 };
 

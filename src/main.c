@@ -102,6 +102,20 @@ const struct cmd kiln_commands[] = {
 	  "                [ADDR6]:PORT for IPv6, port 0 picks a free one)\n"
 	  "  Serves POUDRIERE_DATA/packages at /packages/ and POUDRIERE_DATA/logs at\n"
 	  "  /logs/ until SIGINT or SIGTERM; one line per request (kiln -q serve: none)." },
+	{ "daemon", cmd_daemon, CMD_ROOT | CMD_CONF | CMD_BASEFS,
+	  "run queued and scheduled bulks; serve their status, a JSON API and the repositories",
+	  "kiln daemon [-l ADDR:PORT] [-s SCHEDULES]\n"
+	  "  -l ADDR:PORT  where to listen (default KILN_HTTP_LISTEN, 127.0.0.1:8080)\n"
+	  "  -s FILE       schedules (default KILN_SCHEDULES when that file exists)\n"
+	  "  Runs the jobs of `kiln queue`, POST /api/builds and the schedules one at a\n"
+	  "  time as `kiln bulk`; serves /daemon/ (page, status.json, job logs), /api/,\n"
+	  "  /packages/ and /logs/ until SIGINT or SIGTERM, which interrupts the running\n"
+	  "  bulk and queues its job again.  See kiln-daemon(8)." },
+	{ "queue", cmd_queue, CMD_CONF | CMD_BASEFS,
+	  "queue a bulk for the daemon, or list the daemon's jobs",
+	  "kiln queue -j JAIL -p PORTS (-a | ORIGIN...) | -l [--json]\n"
+	  "  Queues the bulk (an equal queued job is not queued twice); the daemon runs\n"
+	  "  it when it is next free.  -l lists queued and recent jobs." },
 	{ "makesum", cmd_makesum, CMD_CONF | CMD_BASEFS,
 	  "fetch a port's distfiles and write its distinfo",
 	  "kiln makesum [-p PORTS] ORIGIN\n"

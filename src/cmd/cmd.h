@@ -62,6 +62,8 @@ int cmd_version(int argc, char **argv, struct kctx *k);
 int cmd_config(int argc, char **argv, struct kctx *k);
 int cmd_status(int argc, char **argv, struct kctx *k);
 int cmd_serve(int argc, char **argv, struct kctx *k);
+int cmd_daemon(int argc, char **argv, struct kctx *k);
+int cmd_queue(int argc, char **argv, struct kctx *k);
 int cmd_bulk(int argc, char **argv, struct kctx *k);
 int cmd_testport(int argc, char **argv, struct kctx *k);
 int cmd_makesum(int argc, char **argv, struct kctx *k);
