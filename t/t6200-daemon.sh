@@ -125,6 +125,15 @@ ok "so are the repositories" sh -c "curl -sf '$API/packages/main-t/meta.conf' >/
 get -X POST -d '{"jail": "main", "ports": "t", "origins": ["cat/slow"]}' "$API/api/builds" > "$TMP/post"
 slow=$(python3 -c "import json; print(json.load(open('$TMP/post'))['id'])")
 ok "a slow job starts" wait_state "$slow" running
+ok "kiln queue adds a job while it runs" kiln queue -j main -p t cat/a
+later=$(sed -n 's/^queued //p' "$TMP/out")
+# status.json follows the queue within the daemon's one-second tick
+i=0
+until grep -q "$later" "$D/status.json" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+ok "status.json lists the job queued behind it" python3 -c "
+import json; s = json.load(open('$D/status.json'))
+assert s['state'] == 'building' and s['current']['id'] == '$slow', s
+assert [j['id'] for j in s['queue']] == ['$later'], s"
 sleep 1
 kill -TERM "$dpid"
 ok "SIGTERM stops the daemon" wait "$dpid"
@@ -143,6 +152,7 @@ i=0
 while flock -n "$lockf" true && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 ok "the daemon starts again" start_daemon
 ok "the interrupted job is built" wait_state "$slow" done failed
+ok "then the one queued behind it" wait_state "$later" done failed
 like "$(cat "$TMP/daemon.log")" "job $slow waits: .*in use" "it waited while the tree was busy"
 is "$(jobfield "$slow" state)" "done" "and done"
 ok "its package is published" test -f "$TMP/basefs/data/packages/main-t/All/slow-1.0.pkg"

@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -278,6 +279,7 @@ struct loop {
 	int64_t started;
 	bool stopping;
 	char *waiting;		/* the job said to wait for its bulk area */
+	struct timespec queue_mtime;	/* of daemon/queue, last seen */
 };
 
 static void
@@ -386,6 +388,23 @@ start_next(struct loop *l)
 	return 0;
 }
 
+/* Has the queue directory changed since the last call? */
+static bool
+queue_changed(struct loop *l)
+{
+	char *dir = conf_path(l->conf, "daemon/queue");
+	struct stat st;
+	bool changed = false;
+
+	if (stat(dir, &st) == 0 && (st.st_mtim.tv_sec != l->queue_mtime.tv_sec ||
+	    st.st_mtim.tv_nsec != l->queue_mtime.tv_nsec)) {
+		l->queue_mtime = st.st_mtim;
+		changed = true;
+	}
+	free(dir);
+	return changed;
+}
+
 static void
 run_loop(struct loop *l, const sigset_t *set)
 {
@@ -433,6 +452,9 @@ run_loop(struct loop *l, const sigset_t *set)
 			start_next(l);
 			changed = changed || l->run.active;
 		}
+		/* kiln queue and the API add files: status.json shows them */
+		if (queue_changed(l))
+			changed = true;
 		if (changed)
 			write_status(l, l->run.active ? "building" : "idle");
 	}
