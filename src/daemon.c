@@ -308,7 +308,11 @@ same_targets(const struct daemon_job *a, const struct daemon_job *b)
 	return true;
 }
 
-/* Queued jobs, oldest first (caller holds the queue lock). */
+/*
+ * Queued jobs, oldest first (caller holds the queue lock).  A file that is
+ * not a job (written by hand?) would stop the queue for good: it is
+ * renamed ID.json.bad and skipped.
+ */
 static int
 read_queue(const struct conf *c, daemon_jobs *out, struct kerr *e)
 {
@@ -321,11 +325,20 @@ read_queue(const struct conf *c, daemon_jobs *out, struct kerr *e)
 	for (size_t i = 0; i < ids.n; i++) {
 		char *p = xasprintf("%s/%s.json", dir, ids.v[i]);
 		struct daemon_job j;
-		int r = read_job(p, &j, e);
+		struct kerr bad;
+		if (read_job(p, &j, &bad) == 0) {
+			vec_push(out, j);
+		} else {
+			char *aside = xasprintf("%s.bad", p);
+			if (rename(p, aside) < 0 && errno != ENOENT) {
+				kerr_errno(e, "%s", p);
+				free(aside);
+				free(p);
+				goto out;
+			}
+			free(aside);
+		}
 		free(p);
-		if (r < 0)
-			goto out;
-		vec_push(out, j);
 	}
 	rc = 0;
 out:

@@ -96,6 +96,19 @@ test_queue_order(void **state)
 	assert_string_equal(j.id, again);
 	daemon_job_free(&j);
 	assert_int_equal(daemon_take(&conf, 300, &j, &e), 0);
+	/* a file that is not a job is put aside, not a stop for the queue */
+	{
+		char path[512];
+		snprintf(path, sizeof(path), "%s/daemon/queue/20000101-000000-1-000000.json", dir);
+		assert_int_equal(path_write_atomic(path, "{ no", 4, 0644, &e), 0);
+		free(again);
+		again = queue("cat/c", &dup);
+		assert_int_equal(daemon_take(&conf, 400, &j, &e), 1);
+		assert_string_equal(j.id, again);
+		daemon_job_free(&j);
+		strcat(path, ".bad");
+		assert_true(path_exists(path));
+	}
 	free(a);
 	free(b);
 	free(again);
