@@ -40,6 +40,9 @@ daemon_job_free(struct daemon_job *j)
 	free(j->ports);
 	free(j->by);
 	free(j->state);
+	free(j->step);
+	uv_free(j->image);
+	uv_free(j->vmtest);
 	vec_free_all(&j->origins, free);
 	daemon_job_init(j);
 }
@@ -86,8 +89,111 @@ daemon_job_uv(const struct daemon_job *j)
 		uv_set(o, "log", uv_new_null());
 	}
 	uv_set(o, "bulk", uv_new_string(bulk));
+	uv_set(o, "image", j->image ? uv_copy(j->image) : uv_new_null());
+	uv_set(o, "vmtest", j->vmtest ? uv_copy(j->vmtest) : uv_new_null());
+	uv_set(o, "step", j->step ? uv_new_string(j->step) : uv_new_null());
 	free(bulk);
 	return o;
+}
+
+static const char *
+image_suffix(const struct uv *image)
+{
+	const char *t = uv_get_str(image, "type");
+
+	return strcmp(t, "iso") == 0 ? "iso" : strcmp(t, "tar") == 0 ? "tar" :
+	    "initramfs";
+}
+
+char *
+daemon_job_image_path(const struct conf *c, const struct daemon_job *j)
+{
+	if (j->image == NULL)
+		return NULL;
+	return conf_path(c, "daemon/jobs/%s.%s", j->id, image_suffix(j->image));
+}
+
+/* Is every element of the array a string (and is there at least min)? */
+static bool
+strings(const struct uv *a, size_t min)
+{
+	if (a == NULL || a->type != UV_ARRAY || a->u.arr.n < min)
+		return false;
+	for (size_t i = 0; i < a->u.arr.n; i++)
+		if (uv_str(a->u.arr.v[i]) == NULL)
+			return false;
+	return true;
+}
+
+/* Refuse keys of o not in keys (NULL-terminated). */
+static int
+known_keys(const struct uv *o, const char *const *keys, const char *what,
+    struct kerr *e)
+{
+	for (size_t i = 0; i < o->u.obj.n; i++) {
+		int k = 0;
+		while (keys[k] && strcmp(keys[k], o->u.obj.keys[i]) != 0)
+			k++;
+		if (keys[k] == NULL)
+			return kerr_set(e, "%s: unknown key \"%s\"", what, o->u.obj.keys[i]);
+	}
+	return 0;
+}
+
+/*
+ * The optional image and vmtest steps of a job or schedule, checked for
+ * shape (daemon.h); copies into *image and *vmtest.  0 or -1.
+ */
+static int
+steps_from_uv(const struct uv *o, const char *what, struct uv **image,
+    struct uv **vmtest, struct kerr *e)
+{
+	static const char *const ikeys[] = { "type", "packages", "overlay", NULL };
+	static const char *const vkeys[] = { "expect", "fail", "timeout", NULL };
+	const struct uv *im = uv_get(o, "image"), *vt = uv_get(o, "vmtest");
+	const char *t, *ov;
+
+	*image = *vmtest = NULL;
+	if (im && im->type == UV_NULL)
+		im = NULL;
+	if (vt && vt->type == UV_NULL)
+		vt = NULL;
+	if (im) {
+		if (im->type != UV_OBJECT)
+			return kerr_set(e, "%s: image: want an object", what);
+		if (known_keys(im, ikeys, what, e) < 0)
+			return -1;
+		t = uv_get_str(im, "type");
+		if (t == NULL || (strcmp(t, "iso") != 0 && strcmp(t, "initramfs") != 0 &&
+		    strcmp(t, "tar") != 0))
+			return kerr_set(e, "%s: image: type must be iso, initramfs or tar", what);
+		if (!strings(uv_get(im, "packages"), 1))
+			return kerr_set(e, "%s: image: packages must list at least one "
+			    "package name", what);
+		ov = uv_get_str(im, "overlay");
+		if (uv_get(im, "overlay") && (ov == NULL || ov[0] != '/'))
+			return kerr_set(e, "%s: image: overlay must be an absolute path", what);
+	}
+	if (vt) {
+		const struct uv *to = uv_get(vt, "timeout");
+		if (vt->type != UV_OBJECT)
+			return kerr_set(e, "%s: vmtest: want an object", what);
+		if (known_keys(vt, vkeys, what, e) < 0)
+			return -1;
+		if (im == NULL || strcmp(uv_get_str(im, "type"), "tar") == 0)
+			return kerr_set(e, "%s: vmtest needs an iso or initramfs image step", what);
+		if (!strings(uv_get(vt, "expect"), 1))
+			return kerr_set(e, "%s: vmtest: expect must list at least one "
+			    "regular expression", what);
+		if (uv_get(vt, "fail") && !strings(uv_get(vt, "fail"), 0))
+			return kerr_set(e, "%s: vmtest: fail must be a list of regular "
+			    "expressions", what);
+		if (to && (to->type != UV_INT || to->u.i <= 0 || to->u.i > 86400))
+			return kerr_set(e, "%s: vmtest: timeout must be seconds (1-86400)", what);
+	}
+	*image = im ? uv_copy(im) : NULL;
+	*vmtest = vt ? uv_copy(vt) : NULL;
+	return 0;
 }
 
 /* Read the target part of a job or schedule: all, or origins. */
@@ -130,7 +236,9 @@ daemon_job_from_uv(const struct uv *o, const char *what, struct daemon_job *j,
 	j->started = uv_get_int(o, "started", 0);
 	j->ended = uv_get_int(o, "ended", 0);
 	j->exit = (int)uv_get_int(o, "exit", -1);
-	if (targets_from_uv(o, what, &j->all, &j->origins, e) < 0) {
+	set_str(&j->step, uv_get_str(o, "step"));
+	if (targets_from_uv(o, what, &j->all, &j->origins, e) < 0 ||
+	    steps_from_uv(o, what, &j->image, &j->vmtest, e) < 0) {
 		daemon_job_free(j);
 		return -1;
 	}
@@ -140,25 +248,21 @@ daemon_job_from_uv(const struct uv *o, const char *what, struct daemon_job *j,
 int
 daemon_job_from_request(const struct uv *o, struct daemon_job *j, struct kerr *e)
 {
-	static const char *const keys[] = { "jail", "ports", "all", "origins", NULL };
+	static const char *const keys[] = { "jail", "ports", "all", "origins",
+	    "image", "vmtest", NULL };
 
 	daemon_job_init(j);
 	if (o == NULL || o->type != UV_OBJECT)
 		return kerr_set(e, "want a JSON object {\"jail\", \"ports\", "
 		    "\"all\" or \"origins\"}");
-	for (size_t i = 0; i < o->u.obj.n; i++) {
-		int k = 0;
-		while (keys[k] && strcmp(keys[k], o->u.obj.keys[i]) != 0)
-			k++;
-		if (keys[k] == NULL)
-			return kerr_set(e, "unknown key \"%s\" (jail, ports, all, origins)",
-			    o->u.obj.keys[i]);
-	}
+	if (known_keys(o, keys, "request", e) < 0)
+		return -1;
 	if (uv_get_str(o, "jail") == NULL || uv_get_str(o, "ports") == NULL)
 		return kerr_set(e, "\"jail\" and \"ports\" must be strings");
 	j->jail = xstrdup(uv_get_str(o, "jail"));
 	j->ports = xstrdup(uv_get_str(o, "ports"));
-	if (targets_from_uv(o, "request", &j->all, &j->origins, e) < 0) {
+	if (targets_from_uv(o, "request", &j->all, &j->origins, e) < 0 ||
+	    steps_from_uv(o, "request", &j->image, &j->vmtest, e) < 0) {
 		daemon_job_free(j);
 		return -1;
 	}
@@ -195,6 +299,10 @@ daemon_job_check(const struct conf *c, const struct daemon_job *j, struct kerr *
 		if (!origin_ok(j->origins.v[i]))
 			return kerr_set(e, "origin '%s': want category/name",
 			    j->origins.v[i]);
+	if (j->image && uv_get_str(j->image, "overlay") &&
+	    !path_is_dir(uv_get_str(j->image, "overlay")))
+		return kerr_set(e, "image: overlay %s is not a directory",
+		    uv_get_str(j->image, "overlay"));
 	if (jail_load(c, j->jail, &jl, e) < 0)
 		return -1;
 	jail_free(&jl);
@@ -297,6 +405,22 @@ queue_lock(const struct conf *c, struct lock *l, struct kerr *e)
 }
 
 static bool
+same_uv(const struct uv *a, const struct uv *b)
+{
+	struct strbuf x = STRBUF_INIT, y = STRBUF_INIT;
+	bool same;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	uv_emit_json(a, &x, false);
+	uv_emit_json(b, &y, false);
+	same = strcmp(x.buf, y.buf) == 0;
+	strbuf_release(&x);
+	strbuf_release(&y);
+	return same;
+}
+
+static bool
 same_targets(const struct daemon_job *a, const struct daemon_job *b)
 {
 	if (strcmp(a->jail, b->jail) != 0 || strcmp(a->ports, b->ports) != 0 ||
@@ -305,7 +429,7 @@ same_targets(const struct daemon_job *a, const struct daemon_job *b)
 	for (size_t i = 0; i < a->origins.n; i++)
 		if (strcmp(a->origins.v[i], b->origins.v[i]) != 0)
 			return false;
-	return true;
+	return same_uv(a->image, b->image) && same_uv(a->vmtest, b->vmtest);
 }
 
 /*
@@ -414,6 +538,7 @@ daemon_take(const struct conf *c, int64_t now, struct daemon_job *j,
 	*j = q.v[0];
 	daemon_job_init(&q.v[0]);
 	set_str(&j->state, "running");
+	set_str(&j->step, "bulk");
 	j->started = now;
 	j->ended = 0;
 	j->exit = -1;
@@ -443,6 +568,8 @@ daemon_finish(const struct conf *c, struct daemon_job *j, int exit_code,
 	int rc;
 
 	set_str(&j->state, exit_code == 0 ? "done" : "failed");
+	if (exit_code == 0)
+		set_str(&j->step, NULL);
 	j->exit = exit_code;
 	j->ended = now;
 	rc = write_job(p, j, e);
@@ -466,6 +593,7 @@ daemon_requeue(const struct conf *c, struct daemon_job *j, struct kerr *e)
 		goto out;
 	/* Queued again under its own id, so it is still the oldest. */
 	set_str(&j->state, "queued");
+	set_str(&j->step, NULL);
 	j->started = 0;
 	if (write_job(qpath, j, e) < 0)
 		goto out;
@@ -590,6 +718,8 @@ daemon_scheds_free(daemon_scheds *v)
 		free(v->v[i].name);
 		free(v->v[i].jail);
 		free(v->v[i].ports);
+		uv_free(v->v[i].image);
+		uv_free(v->v[i].vmtest);
 		vec_free_all(&v->v[i].origins, free);
 	}
 	vec_free(v);
@@ -612,6 +742,8 @@ int
 daemon_sched_parse(const struct uv *root, const char *path, daemon_scheds *out,
     struct kerr *e)
 {
+	static const char *const skeys[] = { "jail", "ports", "every", "all",
+	    "origins", "image", "vmtest", NULL };
 	int rc = -1;
 
 	if (root->type != UV_OBJECT) {
@@ -628,6 +760,8 @@ daemon_sched_parse(const struct uv *root, const char *path, daemon_scheds *out,
 
 		if (o->type != UV_OBJECT)
 			bad = kerr_set(e, "%s: want a { ... } block", what);
+		else if (known_keys(o, skeys, what, e) < 0)
+			bad = -1;
 		else if (uv_get_str(o, "jail") == NULL || uv_get_str(o, "ports") == NULL)
 			bad = kerr_set(e, "%s: needs jail and ports", what);
 		else if ((every = uv_get_str(o, "every")) == NULL)
@@ -635,13 +769,16 @@ daemon_sched_parse(const struct uv *root, const char *path, daemon_scheds *out,
 		else if ((s.every = daemon_parse_interval(every)) < 10)
 			bad = kerr_set(e, "%s: every = \"%s\": want N, Ns, Nm, Nh or Nd, "
 			    "at least 10 seconds", what, every);
-		else if (targets_from_uv(o, what, &s.all, &s.origins, e) < 0)
+		else if (targets_from_uv(o, what, &s.all, &s.origins, e) < 0 ||
+		    steps_from_uv(o, what, &s.image, &s.vmtest, e) < 0)
 			bad = -1;
 		else if (s.all == (s.origins.n > 0))
 			bad = kerr_set(e, "%s: %s", what, s.all ?
 			    "give all or origins, not both" : "needs all = yes or origins");
 		if (bad < 0) {
 			vec_free_all(&s.origins, free);
+			uv_free(s.image);
+			uv_free(s.vmtest);
 			free(what);
 			goto out;
 		}
@@ -701,6 +838,8 @@ daemon_sched_tick(const struct conf *c, const daemon_scheds *s, int64_t now,
 		j.all = d->all;
 		for (size_t k = 0; k < d->origins.n; k++)
 			vec_push(&j.origins, xstrdup(d->origins.v[k]));
+		j.image = d->image ? uv_copy(d->image) : NULL;
+		j.vmtest = d->vmtest ? uv_copy(d->vmtest) : NULL;
 		j.by = xasprintf("schedule:%s", d->name);
 		r = daemon_enqueue(c, &j, &id, &dup, e);
 		daemon_job_free(&j);

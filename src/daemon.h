@@ -28,12 +28,22 @@
  *	exit        the bulk's exit status (-1 while not ended)
  *	log         "jobs/ID.log" once started, else null
  *	bulk        "/logs/bulk/JAIL-PORTS/latest/" (the bulk's own status page)
+ *	image       optional, after a bulk that succeeded: `kiln image` of the
+ *	            new repository: {type: "iso" | "initramfs" | "tar",
+ *	            packages: ["name", ...], overlay: "/abs/dir" (optional)},
+ *	            written to jobs/ID.iso, jobs/ID.initramfs/ or jobs/ID.tar
+ *	vmtest      optional, after the image (iso or initramfs): `kiln vm
+ *	            test` of it: {expect: ["regex", ...], fail: [...],
+ *	            timeout: seconds}
+ *	step        "bulk" | "image" | "vmtest": running, or the one that
+ *	            failed; null when done
  *
  * The schedule file (UCL, one object per schedule):
  *	nightly {
  *		jail = "main";  ports = "default";
  *		every = "24h";              # N[smhd]; at least 10 s
  *		all = yes;                  # or: origins = ["sysutils/colibri"];
+ *		image { ... }  vmtest { ... }   # optional, as in a job
  *	}
  * A schedule is due when it never ran (no entry in schedules.state) or
  * `every` has passed since it last started.
@@ -57,6 +67,8 @@ struct daemon_job {
 	char *id, *jail, *ports, *by, *state;	/* owned */
 	bool all;
 	daemon_strs origins;			/* owned strings */
+	struct uv *image, *vmtest;		/* owned; NULL: no such step */
+	char *step;				/* owned: the step running or failed */
 	int64_t submitted, started, ended;
 	int exit;
 };
@@ -65,6 +77,7 @@ struct daemon_sched {
 	char *name, *jail, *ports;	/* owned */
 	bool all;
 	daemon_strs origins;		/* owned strings */
+	struct uv *image, *vmtest;	/* owned; NULL: no such step */
 	int64_t every;			/* seconds */
 };
 
@@ -72,6 +85,11 @@ typedef VEC(struct daemon_sched) daemon_scheds;
 
 void daemon_job_init(struct daemon_job *j);
 void daemon_job_free(struct daemon_job *j);
+/*
+ * The file `kiln image` writes for the job (caller frees), or NULL when
+ * it has no image step.
+ */
+char *daemon_job_image_path(const struct conf *c, const struct daemon_job *j);
 /* The job as a JSON object (caller frees with uv_free). */
 struct uv *daemon_job_uv(const struct daemon_job *j);
 /* Read a job from a JSON object; 0 or -1 naming `what` (a file name). */
@@ -79,15 +97,16 @@ int daemon_job_from_uv(const struct uv *o, const char *what,
     struct daemon_job *j, struct kerr *e);
 
 /*
- * A job from a POST /api/builds body: {"jail", "ports", "all" | "origins"};
- * other keys are refused by name.  0 or -1.
+ * A job from a POST /api/builds body: {"jail", "ports", "all" | "origins",
+ * "image", "vmtest"}; other keys are refused by name.  0 or -1.
  */
 int daemon_job_from_request(const struct uv *o, struct daemon_job *j,
     struct kerr *e);
 
 /*
- * Check a job before it is queued: the jail and the ports tree exist, and
- * it names all or at least one origin, each "category/name".  0 or -1.
+ * Check a job before it is queued: the jail and the ports tree exist, it
+ * names all or at least one origin, each "category/name", and an image
+ * step's overlay is a directory.  0 or -1.
  */
 int daemon_job_check(const struct conf *c, const struct daemon_job *j,
     struct kerr *e);

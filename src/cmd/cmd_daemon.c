@@ -33,7 +33,14 @@
 
 extern char **environ;
 
-/* The job being built and its bulk process, shared with the runner. */
+/*
+ * The job being built and its current process, shared with the runner
+ * thread.  The runner writes only step, done, exit_code and errmsg (and
+ * c.pid, through child_run); the main thread reads them.
+ */
+enum { STEP_BULK, STEP_IMAGE, STEP_VMTEST };
+static const char *const step_names[] = { "bulk", "image", "vmtest" };
+
 struct runner {
 	const struct conf *conf;
 	const char *exe;
@@ -41,9 +48,11 @@ struct runner {
 	struct child c;
 	pthread_t thread;
 	bool active;		/* main thread only */
-	int done;		/* set by the runner (atomic) */
+	int stop;		/* set by the main thread: start no further step */
+	int step;		/* STEP_*: running, or the one that failed */
+	int done;		/* set by the runner when it ends */
 	int exit_code;
-	char errmsg[sizeof(((struct kerr *)0)->msg)];	/* why the bulk could not start */
+	char errmsg[sizeof(((struct kerr *)0)->msg) + 16];	/* why a step could not start */
 };
 
 static void
@@ -65,53 +74,141 @@ say(const char *fmt, ...)
 	fflush(stdout);
 }
 
+typedef VEC(char *) argvec;
+
+/* `kiln -c CONF -B BASEFS` (pointers borrowed from the runner). */
+static void
+kiln_argv(const struct runner *r, argvec *argv)
+{
+	const struct conf *c = r->conf;
+
+	vec_push(argv, (char *)r->exe);
+	if (c->file) {
+		vec_push(argv, "-c");
+		vec_push(argv, c->file);
+	}
+	vec_push(argv, "-B");
+	vec_push(argv, (char *)conf_get(c, "BASEFS"));
+}
+
+/* Push each string of the array a (may be NULL), after flag when set. */
+static void
+push_strings(argvec *argv, const char *flag, const struct uv *a)
+{
+	for (size_t i = 0; a && a->type == UV_ARRAY && i < a->u.arr.n; i++) {
+		if (flag)
+			vec_push(argv, (char *)flag);
+		vec_push(argv, (char *)uv_str(a->u.arr.v[i]));
+	}
+}
+
+/* The argv of a step; strings borrowed from the job (buf holds numbers). */
+static void
+step_argv(const struct runner *r, int step, const char *out, char *buf,
+    size_t len, argvec *argv)
+{
+	const struct daemon_job *j = &r->job;
+
+	kiln_argv(r, argv);
+	if (step == STEP_BULK) {
+		const char *bulk[] = { "bulk", "-j", j->jail, "-p", j->ports, NULL };
+		for (int i = 0; bulk[i]; i++)
+			vec_push(argv, (char *)bulk[i]);
+		if (j->all)
+			vec_push(argv, "-a");
+		for (size_t i = 0; i < j->origins.n; i++)
+			vec_push(argv, j->origins.v[i]);
+	} else if (step == STEP_IMAGE) {
+		const char *image[] = { "image", "-j", j->jail, "-p", j->ports, "-t",
+		    uv_get_str(j->image, "type"), "-o", out, NULL };
+		for (int i = 0; image[i]; i++)
+			vec_push(argv, (char *)image[i]);
+		if (uv_get_str(j->image, "overlay")) {
+			vec_push(argv, "-c");
+			vec_push(argv, (char *)uv_get_str(j->image, "overlay"));
+		}
+		push_strings(argv, NULL, uv_get(j->image, "packages"));
+	} else {
+		vec_push(argv, "vm");
+		vec_push(argv, "test");
+		vec_push(argv, (char *)out);
+		push_strings(argv, "--expect", uv_get(j->vmtest, "expect"));
+		push_strings(argv, "--fail", uv_get(j->vmtest, "fail"));
+		if (uv_get(j->vmtest, "timeout")) {
+			snprintf(buf, len, "%lld", (long long)uv_get_int(j->vmtest, "timeout", 0));
+			vec_push(argv, "--timeout");
+			vec_push(argv, buf);
+		}
+	}
+	vec_push(argv, NULL);
+}
+
+/* Run one step with its output appended to fd.  Its exit code, or -1. */
+static int
+run_step(struct runner *r, int step, int fd, char *const *env, const char *out)
+{
+	argvec argv = VEC_INIT;
+	struct strbuf head = STRBUF_INIT;
+	char num[32];
+	struct kerr e;
+	int code = -1;
+
+	step_argv(r, step, out, num, sizeof(num), &argv);
+	strbuf_addstr(&head, "==> kiln daemon:");
+	for (size_t i = 1; argv.v[i]; i++)
+		strbuf_addf(&head, " %s", argv.v[i]);
+	strbuf_addch(&head, '\n');
+	(void)!write(fd, head.buf, head.len);
+	child_init(&r->c, argv.v, env);
+	r->c.out_fd = r->c.err_fd = fd;
+	if (child_run(&r->c, &e) < 0)
+		snprintf(r->errmsg, sizeof(r->errmsg), "%s: %s", step_names[step], e.msg);
+	else
+		code = child_exit_code(&r->c);
+	strbuf_release(&head);
+	vec_free(&argv);
+	return code;
+}
+
+/* The runner thread: the job's steps in order, until one fails. */
 static void *
 run_job(void *arg)
 {
 	struct runner *r = arg;
 	const struct conf *c = r->conf;
-	VEC(char *) argv = VEC_INIT, env = VEC_INIT;
+	argvec env = VEC_INIT;
 	char *log = conf_path(c, "daemon/jobs/%s.log", r->job.id);
+	char *out = daemon_job_image_path(c, &r->job);
+	int last = r->job.vmtest ? STEP_VMTEST : r->job.image ? STEP_IMAGE : STEP_BULK;
 	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	struct kerr e;
 
 	r->exit_code = -1;
-	vec_push(&argv, (char *)r->exe);
-	if (c->file) {
-		vec_push(&argv, "-c");
-		vec_push(&argv, c->file);
-	}
-	vec_push(&argv, "-B");
-	vec_push(&argv, (char *)conf_get(c, "BASEFS"));
-	vec_push(&argv, "bulk");
-	vec_push(&argv, "-j");
-	vec_push(&argv, r->job.jail);
-	vec_push(&argv, "-p");
-	vec_push(&argv, r->job.ports);
-	if (r->job.all)
-		vec_push(&argv, "-a");
-	for (size_t i = 0; i < r->job.origins.n; i++)
-		vec_push(&argv, r->job.origins.v[i]);
-	vec_push(&argv, NULL);
 	for (char **p = environ; *p; p++)
 		if (strncmp(*p, "KILN_NO_LIVE=", 13) != 0)
 			vec_push(&env, *p);
 	vec_push(&env, "KILN_NO_LIVE=1");
 	vec_push(&env, NULL);
-	if (fd < 0) {
+	if (fd < 0)
 		snprintf(r->errmsg, sizeof(r->errmsg), "%s: %s", log, strerror(errno));
-	} else {
-		child_init(&r->c, argv.v, env.v);
-		r->c.out_fd = r->c.err_fd = fd;
-		if (child_run(&r->c, &e) < 0)
+	for (int step = STEP_BULK; fd >= 0 && step <= last; step++) {
+		if (step > STEP_BULK && __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+			break;
+		__atomic_store_n(&r->step, step, __ATOMIC_RELEASE);
+		/* an earlier, interrupted run may have left an image behind */
+		if (step == STEP_IMAGE && path_exists(out) && path_rm_rf(out, &e) < 0) {
 			snprintf(r->errmsg, sizeof(r->errmsg), "%s", e.msg);
-		else
-			r->exit_code = child_exit_code(&r->c);
-		close(fd);
+			break;
+		}
+		r->exit_code = run_step(r, step, fd, env.v, out);
+		if (r->exit_code != 0)
+			break;
 	}
-	vec_free(&argv);
+	if (fd >= 0)
+		close(fd);
 	vec_free(&env);
 	free(log);
+	free(out);
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -285,6 +382,11 @@ struct loop {
 static void
 write_status(struct loop *l, const char *state)
 {
+	if (l->run.active) {
+		free(l->run.job.step);
+		l->run.job.step = xstrdup(step_names[__atomic_load_n(&l->run.step,
+		    __ATOMIC_ACQUIRE)]);
+	}
 	struct daemon_state ds = {
 		.state = state, .listen = l->listen, .started = l->started,
 		.current = l->run.active ? &l->run.job : NULL, .scheds = &l->scheds,
@@ -305,16 +407,21 @@ reap(struct loop *l)
 
 	pthread_join(r->thread, NULL);
 	r->active = false;
+	free(r->job.step);
+	r->job.step = xstrdup(step_names[r->step]);
 	if (r->errmsg[0])
-		say("job %s: could not start the bulk: %s", r->job.id, r->errmsg);
+		say("job %s: %s", r->job.id, r->errmsg);
 	if (l->stopping && r->exit_code != 0) {
 		rc = daemon_requeue(l->conf, &r->job, &e);
 		if (rc == 0)
 			say("job %s interrupted; queued again", r->job.id);
 	} else {
 		rc = daemon_finish(l->conf, &r->job, r->exit_code, time(NULL), &e);
-		if (rc == 0)
-			say("job %s %s (exit %d)", r->job.id, r->job.state, r->exit_code);
+		if (rc == 0 && r->exit_code == 0)
+			say("job %s done", r->job.id);
+		else if (rc == 0)
+			say("job %s failed in its %s step (exit %d)", r->job.id,
+			    r->job.step, r->exit_code);
 	}
 	if (rc < 0)
 		say("error: job %s: %s", r->job.id, e.msg);
@@ -370,6 +477,8 @@ start_next(struct loop *l)
 	if (got == 0)
 		return 0;
 	r->done = 0;
+	r->stop = 0;
+	r->step = STEP_BULK;
 	r->errmsg[0] = '\0';
 	child_init(&r->c, NULL, NULL);
 	if (pthread_create(&r->thread, NULL, run_job, r) != 0) {
@@ -382,6 +491,9 @@ start_next(struct loop *l)
 	strbuf_addstr(&what, r->job.all ? " -a" : "");
 	for (size_t i = 0; i < r->job.origins.n; i++)
 		strbuf_addf(&what, " %s", r->job.origins.v[i]);
+	if (r->job.image)
+		strbuf_addf(&what, ", then a %s image%s", uv_get_str(r->job.image, "type"),
+		    r->job.vmtest ? " and a VM test" : "");
 	say("job %s started: bulk -j %s -p %s%s (log daemon/jobs/%s.log)",
 	    r->job.id, r->job.jail, r->job.ports, what.buf, r->job.id);
 	strbuf_release(&what);
@@ -409,7 +521,7 @@ static void
 run_loop(struct loop *l, const sigset_t *set)
 {
 	struct timespec tick = { 1, 0 };
-	bool signalled_child = false;
+	pid_t signalled = 0;	/* the step process sent SIGTERM */
 
 	write_status(l, "idle");
 	for (;;) {
@@ -430,9 +542,10 @@ run_loop(struct loop *l, const sigset_t *set)
 			pid_t pid = __atomic_load_n(&l->run.c.pid, __ATOMIC_ACQUIRE);
 			if (!l->run.active)
 				break;
-			if (!signalled_child && pid > 0) {
+			__atomic_store_n(&l->run.stop, 1, __ATOMIC_RELEASE);
+			if (pid > 0 && pid != signalled) {
 				kill(-pid, SIGTERM);
-				signalled_child = true;
+				signalled = pid;
 			}
 			if (changed)
 				write_status(l, "stopping");

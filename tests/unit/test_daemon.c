@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "util/path.h"
+#include "util/ucl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,7 +234,66 @@ test_schedules(void **state)
 	refused("x { jail = main; ports = t; every = 1h; all = yes; origins = [a/b]; }\n",
 	    "give all or origins, not both");
 	refused("x = 3\n", "schedule x: want a { ... } block");
+	refused("x { jail = main; ports = t; every = 1h; origin = [a/b]; }\n",
+	    "schedule x: unknown key \"origin\"");
+	refused("x { jail = main; ports = t; every = 1h; all = yes; vmtest { expect = [ok]; } }\n",
+	    "schedule x: vmtest needs an iso or initramfs image step");
 	refused("x { jail = main\n", "bad.ucl:");
+}
+
+static void
+request(const char *json, const char *want)
+{
+	struct kerr e;
+	struct uv *o = uv_parse(json, strlen(json), &e);
+	struct daemon_job j;
+	int rc;
+
+	assert_non_null(o);
+	rc = daemon_job_from_request(o, &j, &e);
+	if (want == NULL && rc < 0)
+		fail_msg("%s: %s", json, e.msg);
+	if (want && (rc == 0 || strstr(e.msg, want) == NULL))
+		fail_msg("%s: got '%s', want '%s'", json, rc == 0 ? "ok" : e.msg, want);
+	daemon_job_free(&j);
+	uv_free(o);
+}
+
+static void
+test_requests(void **state)
+{
+	(void)state;
+	request("{\"jail\": \"j\", \"ports\": \"p\", \"all\": true}", NULL);
+	request("{\"jail\": \"j\", \"ports\": \"p\", \"origins\": [\"a/b\"], "
+	    "\"image\": {\"type\": \"iso\", \"packages\": [\"b\"], \"overlay\": \"/ov\"}, "
+	    "\"vmtest\": {\"expect\": [\"ok$\"], \"fail\": [], \"timeout\": 60}}", NULL);
+	request("[1]", "want a JSON object");
+	request("{\"jail\": 1, \"ports\": \"p\", \"all\": true}", "must be strings");
+	request("{\"jail\": \"j\", \"ports\": \"p\", \"all\": true, \"x\": 1}",
+	    "request: unknown key \"x\"");
+	request("{\"jail\": \"j\", \"ports\": \"p\", \"origins\": [1]}",
+	    "origins: want an array of strings");
+	request("{\"jail\": \"j\", \"ports\": \"p\", \"all\": true, "
+	    "\"image\": {\"type\": \"qcow2\", \"packages\": [\"b\"]}}",
+	    "image: type must be iso, initramfs or tar");
+	request("{\"jail\": \"j\", \"ports\": \"p\", \"all\": true, "
+	    "\"image\": {\"type\": \"iso\", \"packages\": []}}",
+	    "image: packages must list at least one package name");
+	request("{\"jail\": \"j\", \"ports\": \"p\", \"all\": true, "
+	    "\"image\": {\"type\": \"iso\", \"packages\": [\"b\"], \"overlay\": \"rel\"}}",
+	    "image: overlay must be an absolute path");
+	request("{\"jail\": \"j\", \"ports\": \"p\", \"all\": true, "
+	    "\"image\": {\"type\": \"tar\", \"packages\": [\"b\"]}, \"vmtest\": {\"expect\": [\"x\"]}}",
+	    "vmtest needs an iso or initramfs image step");
+	request("{\"jail\": \"j\", \"ports\": \"p\", \"all\": true, "
+	    "\"image\": {\"type\": \"iso\", \"packages\": [\"b\"]}, \"vmtest\": {\"expect\": []}}",
+	    "vmtest: expect must list at least one");
+	request("{\"jail\": \"j\", \"ports\": \"p\", \"all\": true, "
+	    "\"image\": {\"type\": \"iso\", \"packages\": [\"b\"]}, "
+	    "\"vmtest\": {\"expect\": [\"x\"], \"timeout\": 0}}", "vmtest: timeout must be seconds");
+	request("{\"jail\": \"j\", \"ports\": \"p\", \"all\": true, "
+	    "\"image\": {\"type\": \"iso\", \"packages\": [\"b\"], \"size\": 3}}",
+	    "request: unknown key \"size\"");
 }
 
 int
@@ -243,6 +303,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_queue_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_requeue_and_recover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedules, setup, teardown),
+		cmocka_unit_test(test_requests),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
