@@ -348,7 +348,8 @@ static const char index_html[] =
 "function jobs(l){if(!l.length)return'<p>none</p>';\n"
 " return '<table><tr><th>id</th><th>state</th><th>jail</th><th>ports</th><th>what</th>'+\n"
 "  '<th>by</th><th>started</th><th>ended</th><th>log</th></tr>'+l.map(j=>'<tr><td>'+esc(j.id)+\n"
-"  '</td><td class=\"'+esc(j.state)+'\">'+esc(j.state)+(j.exit>0?' ('+j.exit+')':'')+'</td><td>'+\n"
+"  '</td><td class=\"'+esc(j.state)+'\">'+esc(j.state)+(j.step?' ['+esc(j.step)+']':'')+\n"
+"  (j.exit>0?' ('+j.exit+')':'')+'</td><td>'+\n"
 "  esc(j.jail)+'</td><td>'+esc(j.ports)+'</td><td>'+what(j)+'</td><td>'+esc(j.by)+'</td><td>'+\n"
 "  t(j.started)+'</td><td>'+t(j.ended)+'</td><td>'+(j.log?'<a href=\"'+esc(j.log)+'\">log</a> '+\n"
 "  '<a href=\"'+esc(j.bulk)+'\">bulk</a>':'')+'</td></tr>').join('')+'</table>'}\n"
@@ -595,7 +596,7 @@ cmd_daemon(int argc, char **argv, struct kctx *k)
 	struct loop l = { .conf = c, .listen = conf_get(c, "KILN_HTTP_LISTEN") };
 	struct http_server *s = NULL;
 	struct lock lk = { -1, NULL };
-	char *html = NULL, *exe = NULL;
+	char *html = NULL, *exe = NULL, *listen_at = NULL;
 	struct kerr e;
 	sigset_t set;
 	int ch, n, rc = EXIT_FAIL;
@@ -656,9 +657,16 @@ cmd_daemon(int argc, char **argv, struct kctx *k)
 		rc = cmd_fail(&e);
 		goto out;
 	}
+	/* status.json names the port really listened on (-l ADDR:0) */
+	{
+		const char *colon = strrchr(l.listen, ':');
+		listen_at = colon ? xasprintf("%.*s:%u", (int)(colon - l.listen), l.listen,
+		    http_port(s)) : xasprintf("127.0.0.1:%u", http_port(s));
+		l.listen = listen_at;
+	}
 	l.started = time(NULL);
-	say("kiln daemon on port %u (%s): /daemon/ (status), /api/, /packages/, /logs/; "
-	    "%zu schedule%s", http_port(s), l.listen, l.scheds.n, l.scheds.n == 1 ? "" : "s");
+	say("kiln daemon on %s: /daemon/ (status), /api/, /packages/, /logs/; "
+	    "%zu schedule%s", l.listen, l.scheds.n, l.scheds.n == 1 ? "" : "s");
 	run_loop(&l, &set);
 	say("stopped");
 	rc = EXIT_OK;
@@ -671,5 +679,6 @@ out:
 		free(dirs[i]);
 	free(html);
 	free(exe);
+	free(listen_at);
 	return rc;
 }
