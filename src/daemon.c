@@ -96,21 +96,13 @@ daemon_job_uv(const struct daemon_job *j)
 	return o;
 }
 
-static const char *
-image_suffix(const struct uv *image)
-{
-	const char *t = uv_get_str(image, "type");
-
-	return strcmp(t, "iso") == 0 ? "iso" : strcmp(t, "tar") == 0 ? "tar" :
-	    "initramfs";
-}
-
 char *
 daemon_job_image_path(const struct conf *c, const struct daemon_job *j)
 {
+	/* the type is iso, initramfs or tar (steps_from_uv) */
 	if (j->image == NULL)
 		return NULL;
-	return conf_path(c, "daemon/jobs/%s.%s", j->id, image_suffix(j->image));
+	return conf_path(c, "daemon/jobs/%s.%s", j->id, uv_get_str(j->image, "type"));
 }
 
 /* Is every element of the array a string (and is there at least min)? */
@@ -433,6 +425,25 @@ same_targets(const struct daemon_job *a, const struct daemon_job *b)
 }
 
 /*
+ * Read dir/ID.json, a job whose id must be ID (the id names the files a
+ * job writes, so a file may not pick another one).  0 or -1.
+ */
+static int
+read_job_file(const char *dir, const char *id, struct daemon_job *j,
+    struct kerr *e)
+{
+	char *p = xasprintf("%s/%s.json", dir, id);
+	int rc = read_job(p, j, e);
+
+	if (rc == 0 && strcmp(j->id, id) != 0) {
+		rc = kerr_set(e, "%s: its id is %s", p, j->id);
+		daemon_job_free(j);
+	}
+	free(p);
+	return rc;
+}
+
+/*
  * Queued jobs, oldest first (caller holds the queue lock).  A file that is
  * not a job (written by hand?) would stop the queue for good: it is
  * renamed ID.json.bad and skipped.
@@ -450,7 +461,7 @@ read_queue(const struct conf *c, daemon_jobs *out, struct kerr *e)
 		char *p = xasprintf("%s/%s.json", dir, ids.v[i]);
 		struct daemon_job j;
 		struct kerr bad;
-		if (read_job(p, &j, &bad) == 0) {
+		if (read_job_file(dir, ids.v[i], &j, &bad) == 0) {
 			vec_push(out, j);
 		} else {
 			char *aside = xasprintf("%s.bad", p);
@@ -620,19 +631,14 @@ read_records(const struct conf *c, size_t max, const daemon_jobs *skip,
 	if (list_ids(dir, &ids, e) < 0)
 		goto out;
 	for (size_t i = ids.n; i-- > 0 && (max == 0 || out->n < max); ) {
-		char *p;
 		struct daemon_job j;
 		bool skipped = false;
-		int r;
 		for (size_t k = 0; skip && k < skip->n; k++)
 			if (strcmp(skip->v[k].id, ids.v[i]) == 0)
 				skipped = true;
 		if (skipped)
 			continue;
-		p = xasprintf("%s/%s.json", dir, ids.v[i]);
-		r = read_job(p, &j, e);
-		free(p);
-		if (r < 0)
+		if (read_job_file(dir, ids.v[i], &j, e) < 0)
 			goto out;
 		vec_push(out, j);
 	}

@@ -109,6 +109,14 @@ test_queue_order(void **state)
 		daemon_job_free(&j);
 		strcat(path, ".bad");
 		assert_true(path_exists(path));
+		/* nor may a file name another job's files through its id */
+		snprintf(path, sizeof(path), "%s/daemon/queue/20000101-000000-1-000001.json", dir);
+		const char *evil = "{\"id\": \"../../x\", \"jail\": \"j\", "
+		    "\"ports\": \"p\", \"all\": true}";
+		assert_int_equal(path_write_atomic(path, evil, strlen(evil), 0644, &e), 0);
+		assert_int_equal(daemon_take(&conf, 500, &j, &e), 0);
+		strcat(path, ".bad");
+		assert_true(path_exists(path));
 	}
 	free(a);
 	free(b);
