@@ -192,8 +192,10 @@ run_job(void *arg)
 	if (fd < 0)
 		snprintf(r->errmsg, sizeof(r->errmsg), "%s: %s", log, strerror(errno));
 	for (int step = STEP_BULK; fd >= 0 && step <= last; step++) {
-		if (step > STEP_BULK && __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+		if (step > STEP_BULK && __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+			r->exit_code = -1;	/* not done: its steps did not all run */
 			break;
+		}
 		__atomic_store_n(&r->step, step, __ATOMIC_RELEASE);
 		/* an earlier, interrupted run may have left an image behind */
 		if (step == STEP_IMAGE && path_exists(out) && path_rm_rf(out, &e) < 0) {
