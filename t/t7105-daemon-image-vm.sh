@@ -79,6 +79,19 @@ is "$(field "$id2" exit)" "1" "with the VM test's exit status"
 like "$(cat "$TMP/daemon.log")" "job $id2 failed in its vmtest step" "the daemon says so"
 is "$(qemu_left "$TMP")" "" "no QEMU left"
 
+# a stop while the VM boots: QEMU is stopped, the job goes back to the queue
+slow='{"jail": "main", "ports": "t", "origins": ["cat/hello"],
+ "image": {"type": "initramfs", "packages": ["hello"], "overlay": "'$TMP/ov'"},
+ "vmtest": {"expect": ["never printed"], "timeout": 300}}'
+id3=$(post "$slow")
+i=0
+until [ "$(python3 -c "import json; c = json.load(open('$D/status.json'))['current']; print(c and c['id'] == '$id3' and c['step'])" 2>/dev/null)" = vmtest ] ||
+    [ $i -ge 1500 ]; do sleep 0.2; i=$((i + 1)); done
+ok "the third job reaches its vmtest step" test $i -lt 1500
+sleep 2
 kill -TERM "$dpid"
 ok "the daemon stops" wait "$dpid"
+ok "the job's record says interrupted" grep -q '"state": "interrupted"' "$D/jobs/$id3.json"
+ok "it is queued again" test -f "$D/queue/$id3.json"
+is "$(qemu_left "$TMP")" "" "no QEMU left after the stop"
 done_testing

@@ -525,6 +525,7 @@ run_loop(struct loop *l, const sigset_t *set)
 {
 	struct timespec tick = { 1, 0 };
 	pid_t signalled = 0;	/* the step process sent SIGTERM */
+	int shown_step = -1;	/* the running job's step in status.json */
 
 	write_status(l, "idle");
 	for (;;) {
@@ -540,6 +541,9 @@ run_loop(struct loop *l, const sigset_t *set)
 		if (l->run.active && __atomic_load_n(&l->run.done, __ATOMIC_ACQUIRE)) {
 			reap(l);
 			changed = true;
+		} else if (l->run.active &&
+		    __atomic_load_n(&l->run.step, __ATOMIC_ACQUIRE) != shown_step) {
+			changed = true;		/* the job went on to its next step */
 		}
 		if (l->stopping) {
 			pid_t pid = __atomic_load_n(&l->run.c.pid, __ATOMIC_ACQUIRE);
@@ -571,8 +575,10 @@ run_loop(struct loop *l, const sigset_t *set)
 		/* kiln queue and the API add files: status.json shows them */
 		if (queue_changed(l))
 			changed = true;
-		if (changed)
+		if (changed) {
+			shown_step = __atomic_load_n(&l->run.step, __ATOMIC_ACQUIRE);
 			write_status(l, l->run.active ? "building" : "idle");
+		}
 	}
 	write_status(l, "stopped");
 }
