@@ -52,6 +52,10 @@ ok "an equal job is not queued twice" kiln queue -j main -p t cat/b
 is "$(cat "$TMP/out")" "already queued as $qid" "it names the queued one"
 ok "kiln queue -l" kiln queue -l
 like "$(cat "$TMP/out")" "$qid +queued +main t cat/b" "lists the queued job"
+ok "kiln queue -l --json" kiln queue -l --json
+ok "is JSON with the queued job" python3 -c "
+import json; d = json.load(open('$TMP/out'))
+assert [j['id'] for j in d['queue']] == ['$qid'] and d['recent'] == [], d"
 fails 1 "an unknown jail is refused" kiln queue -j nosuch -p t cat/b
 like "$(cat "$TMP/err")" "jail nosuch does not exist" "naming the jail"
 fails 1 "a malformed origin is refused" kiln queue -j main -p t ../etc

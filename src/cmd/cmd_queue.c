@@ -2,7 +2,7 @@
  * kiln queue -j JAIL -p PORTS (-a | ORIGIN...): queue a bulk for the
  * daemon (a file in BASEFS/daemon/queue; the daemon need not be running,
  * it starts the job when it next runs).  kiln queue -l [--json]: the
- * queued jobs and the recent ones, the running one first among them.
+ * queued jobs, oldest first, and the recent started ones, newest first.
  */
 #include "cmd/cmd.h"
 #include "daemon.h"
@@ -12,7 +12,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 static void
 print_jobs(const char *title, const daemon_jobs *v)
