@@ -507,9 +507,16 @@ daemon_enqueue(const struct conf *c, struct daemon_job *j, char **id,
 			goto out;
 		}
 	if (j->id == NULL) {
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&now));
-		j->id = xasprintf("%s-%ld-%06u", stamp, (long)getpid(),
-		    __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+		/*
+		 * Taken under the queue lock, so ids of all processes follow
+		 * one another in time; microseconds order two from the same
+		 * second, and pid and seq keep them unique.
+		 */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&ts.tv_sec));
+		j->id = xasprintf("%s-%06ld-%ld-%u", stamp, ts.tv_nsec / 1000,
+		    (long)getpid(), __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
 	}
 	if (j->by == NULL)
 		j->by = xstrdup("queue");

@@ -17,7 +17,7 @@
  * Every file is written to a temporary name and renamed.
  *
  * A job (queue/ID.json, jobs/ID.json; JSON object):
- *	id          "YYYYMMDD-HHMMSS-PID-N": sorts by submission time
+ *	id          "YYYYMMDD-HHMMSS-MICROS-PID-N" (UTC): sorts by submission
  *	jail, ports the bulk's -j and -p
  *	all         true: every port of the tree (bulk -a)
  *	origins     ["category/name", ...] when not all

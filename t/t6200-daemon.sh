@@ -46,15 +46,16 @@ start_daemon() {
 
 # -- the queue, before any daemon runs
 ok "kiln queue queues a bulk" kiln queue -j main -p t cat/b
-like "$(cat "$TMP/out")" '^queued [0-9]{8}-[0-9]{6}-[0-9]+-[0-9]+$' "and prints its id"
+like "$(cat "$TMP/out")" '^queued [0-9]{8}-[0-9]{6}-[0-9]{6}-[0-9]+-[0-9]+$' "and prints its id"
 qid=$(sed -n 's/^queued //p' "$TMP/out")
 ok "an equal job is not queued twice" kiln queue -j main -p t cat/b
 is "$(cat "$TMP/out")" "already queued as $qid" "it names the queued one"
 ok "kiln queue -l" kiln queue -l
 like "$(cat "$TMP/out")" "$qid +queued +main t cat/b" "lists the queued job"
 ok "kiln queue -l --json" kiln queue -l --json
+cp "$TMP/out" "$TMP/list.json"
 ok "is JSON with the queued job" python3 -c "
-import json; d = json.load(open('$TMP/out'))
+import json; d = json.load(open('$TMP/list.json'))
 assert [j['id'] for j in d['queue']] == ['$qid'] and d['recent'] == [], d"
 fails 1 "an unknown jail is refused" kiln queue -j nosuch -p t cat/b
 like "$(cat "$TMP/err")" "jail nosuch does not exist" "naming the jail"
