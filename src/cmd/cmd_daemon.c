@@ -534,7 +534,7 @@ run_loop(struct loop *l, const sigset_t *set)
 
 		if ((sig == SIGINT || sig == SIGTERM) && !l->stopping) {
 			say("stopping (signal %d)%s", sig, l->run.active ?
-			    ": interrupting the running bulk" : "");
+			    ": interrupting the running job" : "");
 			l->stopping = true;
 			changed = true;
 		}
