@@ -823,6 +823,39 @@ read_sched_state(const struct conf *c, struct kerr *e)
 	return st;
 }
 
+/* The job a schedule queues (daemon_job_free). */
+static void
+sched_job(const struct daemon_sched *d, struct daemon_job *j)
+{
+	daemon_job_init(j);
+	j->jail = xstrdup(d->jail);
+	j->ports = xstrdup(d->ports);
+	j->all = d->all;
+	for (size_t k = 0; k < d->origins.n; k++)
+		vec_push(&j->origins, xstrdup(d->origins.v[k]));
+	j->image = d->image ? uv_copy(d->image) : NULL;
+	j->vmtest = d->vmtest ? uv_copy(d->vmtest) : NULL;
+	j->by = xasprintf("schedule:%s", d->name);
+}
+
+int
+daemon_sched_check(const struct conf *c, const daemon_scheds *s,
+    const char *path, struct kerr *e)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct daemon_job j;
+		int rc;
+		sched_job(&s->v[i], &j);
+		rc = daemon_job_check(c, &j, e);
+		daemon_job_free(&j);
+		if (rc < 0) {
+			kerr_prefix(e, "%s: schedule %s", path, s->v[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 daemon_sched_tick(const struct conf *c, const daemon_scheds *s, int64_t now,
     int *n, struct kerr *e)
@@ -845,15 +878,7 @@ daemon_sched_tick(const struct conf *c, const daemon_scheds *s, int64_t now,
 
 		if (last && last->type == UV_INT && now < last->u.i + d->every)
 			continue;
-		daemon_job_init(&j);
-		j.jail = xstrdup(d->jail);
-		j.ports = xstrdup(d->ports);
-		j.all = d->all;
-		for (size_t k = 0; k < d->origins.n; k++)
-			vec_push(&j.origins, xstrdup(d->origins.v[k]));
-		j.image = d->image ? uv_copy(d->image) : NULL;
-		j.vmtest = d->vmtest ? uv_copy(d->vmtest) : NULL;
-		j.by = xasprintf("schedule:%s", d->name);
+		sched_job(d, &j);
 		r = daemon_enqueue(c, &j, &id, &dup, e);
 		daemon_job_free(&j);
 		free(id);

@@ -158,6 +158,12 @@ int daemon_sched_load(const char *path, daemon_scheds *out, struct kerr *e);
 int daemon_sched_parse(const struct uv *root, const char *path,
     daemon_scheds *out, struct kerr *e);
 void daemon_scheds_free(daemon_scheds *v);
+/*
+ * Check every schedule's job as daemon_job_check does (its jail, tree and
+ * overlay exist); errors name the file (path) and the schedule.  0 or -1.
+ */
+int daemon_sched_check(const struct conf *c, const daemon_scheds *s,
+    const char *path, struct kerr *e);
 /* "90", "90s", "15m", "6h", "1d" into seconds; -1 when malformed. */
 int64_t daemon_parse_interval(const char *s);
 

@@ -71,6 +71,9 @@ EOF
 printf 'bad { jail = "main"; ports = "t"; every = "soon"; all = yes; }\n' > "$TMP/bad.ucl"
 fails 1 "a bad schedule file is refused" kiln daemon -l "127.0.0.1:$PORT" -s "$TMP/bad.ucl"
 like "$(cat "$TMP/err")" "bad.ucl: schedule bad: every = \"soon\": want N, Ns, Nm, Nh or Nd" "naming the file, the schedule and the value"
+printf 'gone { jail = "nosuch"; ports = "t"; every = "1h"; all = yes; }\n' > "$TMP/gone.ucl"
+fails 1 "a schedule naming a jail that does not exist is refused" kiln daemon -l "127.0.0.1:$PORT" -s "$TMP/gone.ucl"
+like "$(cat "$TMP/err")" "gone.ucl: schedule gone: jail nosuch does not exist" "naming the schedule and the jail"
 
 ok "the daemon starts" start_daemon -s "$TMP/sched.ucl"
 fails 1 "a second daemon on the same BASEFS is refused" kiln daemon -l 127.0.0.1:0

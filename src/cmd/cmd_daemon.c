@@ -495,7 +495,7 @@ start_next(struct loop *l)
 	for (size_t i = 0; i < r->job.origins.n; i++)
 		strbuf_addf(&what, " %s", r->job.origins.v[i]);
 	if (r->job.image)
-		strbuf_addf(&what, ", then a %s image%s", uv_get_str(r->job.image, "type"),
+		strbuf_addf(&what, ", then an image (%s)%s", uv_get_str(r->job.image, "type"),
 		    r->job.vmtest ? " and a VM test" : "");
 	say("job %s started: bulk -j %s -p %s%s (log daemon/jobs/%s.log)",
 	    r->job.id, r->job.jail, r->job.ports, what.buf, r->job.id);
@@ -633,7 +633,8 @@ cmd_daemon(int argc, char **argv, struct kctx *k)
 		goto out;
 	}
 	if (sched_file && (sched_given || path_exists(sched_file)) &&
-	    daemon_sched_load(sched_file, &l.scheds, &e) < 0) {
+	    (daemon_sched_load(sched_file, &l.scheds, &e) < 0 ||
+	    daemon_sched_check(c, &l.scheds, sched_file, &e) < 0)) {
 		rc = cmd_fail(&e);
 		goto out;
 	}
