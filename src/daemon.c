@@ -808,15 +808,19 @@ out:
 	return rc;
 }
 
-/* schedules.state as an object (empty when missing); caller frees. */
+/*
+ * schedules.state as an object; caller frees.  Missing or unreadable, it
+ * is empty: every schedule falls due once, and the file is written anew.
+ */
 static struct uv *
-read_sched_state(const struct conf *c, struct kerr *e)
+read_sched_state(const struct conf *c)
 {
 	char *p = dpath(c, "schedules.state");
-	struct uv *st = path_exists(p) ? uv_parse_file(p, e) : uv_new_object();
+	struct kerr e;
+	struct uv *st = path_exists(p) ? uv_parse_file(p, &e) : NULL;
 
 	free(p);
-	if (st && st->type != UV_OBJECT) {
+	if (st == NULL || st->type != UV_OBJECT) {
 		uv_free(st);
 		return uv_new_object();
 	}
@@ -860,14 +864,12 @@ int
 daemon_sched_tick(const struct conf *c, const daemon_scheds *s, int64_t now,
     int *n, struct kerr *e)
 {
-	struct uv *st = read_sched_state(c, e);
+	struct uv *st = read_sched_state(c);
 	char *p = NULL;
 	bool changed = false;
 	int rc = -1;
 
 	*n = 0;
-	if (st == NULL)
-		return -1;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct daemon_sched *d = &s->v[i];
 		const struct uv *last = uv_get(st, d->name);
@@ -923,9 +925,9 @@ daemon_status_write(const struct conf *c, const struct daemon_state *ds,
 	char *p = NULL;
 	int rc = -1;
 
-	if (daemon_list(c, &queued, &recent, RECENT_MAX, e) < 0 ||
-	    (st = read_sched_state(c, e)) == NULL)
+	if (daemon_list(c, &queued, &recent, RECENT_MAX, e) < 0)
 		goto out;
+	st = read_sched_state(c);
 	o = uv_new_object();
 	uv_set(o, "state", uv_new_string(ds->state));
 	uv_set(o, "pid", uv_new_int((int64_t)getpid()));

@@ -233,6 +233,11 @@ test_schedules(void **state)
 	/* still queued: falling due again adds nothing */
 	assert_int_equal(daemon_sched_tick(&conf, &s, 1000 + 21600, &n, &e), 0);
 	assert_int_equal(n, 0);
+	/* a state file that cannot be read: every schedule falls due again */
+	write_file("daemon/schedules.state", "{ broken", path, sizeof(path));
+	assert_int_equal(daemon_sched_tick(&conf, &s, 1000 + 21601, &n, &e), 0);
+	assert_int_equal(n, 0);	/* (their jobs are still queued) */
+	assert_int_equal(daemon_sched_tick(&conf, &s, 1000 + 21602, &n, &e), 0);
 	daemon_scheds_free(&s);
 
 	refused("x { jail = main; ports = t; every = 1h; }\n", "schedule x: needs all = yes or origins");
