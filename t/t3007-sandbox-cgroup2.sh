@@ -62,14 +62,14 @@ say "bomb left: $(ps | grep -c 'bom[b]')"
 chroot /r /usr/local/bin/kiln -B /var/kiln run -j g -- /bin/sh -c 'sleep 300' &
 kpid=$!
 i=0
-while [ $i -lt 100 ] && ! ls -d /sys/fs/cgroup/kiln-* >/dev/null 2>&1; do
+while [ $i -lt 300 ] && ! ls -d /sys/fs/cgroup/kiln-* >/dev/null 2>&1; do
 	sleep 0.1; i=$((i + 1))
 done
 say "kill9 cgroups while running: $(ls -d /sys/fs/cgroup/kiln-* 2>/dev/null | wc -l)"
 kill -9 $kpid
 wait $kpid 2>/dev/null
 i=0
-while [ $i -lt 100 ] && ls -d /sys/fs/cgroup/kiln-* >/dev/null 2>&1; do
+while [ $i -lt 300 ] && ls -d /sys/fs/cgroup/kiln-* >/dev/null 2>&1; do
 	sleep 0.1; i=$((i + 1))
 done
 say "kill9 sleepers left: $(ps | grep -c '[s]leep 300')"
