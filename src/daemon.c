@@ -337,19 +337,6 @@ write_job(const char *path, const struct daemon_job *j, struct kerr *e)
 }
 
 static int
-read_job(const char *path, struct daemon_job *j, struct kerr *e)
-{
-	struct uv *o = uv_parse_file(path, e);
-	int rc;
-
-	if (o == NULL)
-		return -1;
-	rc = daemon_job_from_uv(o, path, j, e);
-	uv_free(o);
-	return rc;
-}
-
-static int
 cmp_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -426,28 +413,37 @@ same_targets(const struct daemon_job *a, const struct daemon_job *b)
 
 /*
  * Read dir/ID.json, a job whose id must be ID (the id names the files a
- * job writes, so a file may not pick another one).  0 or -1.
+ * job writes, so a file may not pick another one).  A file that is not
+ * such a job (written by hand?) would stop the daemon for good: it is
+ * renamed ID.json.bad.  0 read, 1 put aside, -1 error.
  */
 static int
 read_job_file(const char *dir, const char *id, struct daemon_job *j,
     struct kerr *e)
 {
-	char *p = xasprintf("%s/%s.json", dir, id);
-	int rc = read_job(p, j, e);
+	char *p = xasprintf("%s/%s.json", dir, id), *aside = NULL;
+	struct kerr bad;
+	struct uv *o = uv_parse_file(p, &bad);
+	int rc = 0;
 
-	if (rc == 0 && strcmp(j->id, id) != 0) {
-		rc = kerr_set(e, "%s: its id is %s", p, j->id);
+	if (o == NULL || daemon_job_from_uv(o, p, j, &bad) < 0) {
+		rc = 1;
+	} else if (strcmp(j->id, id) != 0) {
 		daemon_job_free(j);
+		rc = 1;
 	}
+	if (rc == 1) {
+		aside = xasprintf("%s.bad", p);
+		if (rename(p, aside) < 0 && errno != ENOENT)
+			rc = kerr_errno(e, "%s", p);
+	}
+	uv_free(o);
+	free(aside);
 	free(p);
 	return rc;
 }
 
-/*
- * Queued jobs, oldest first (caller holds the queue lock).  A file that is
- * not a job (written by hand?) would stop the queue for good: it is
- * renamed ID.json.bad and skipped.
- */
+/* Queued jobs, oldest first (caller holds the queue lock). */
 static int
 read_queue(const struct conf *c, daemon_jobs *out, struct kerr *e)
 {
@@ -458,22 +454,12 @@ read_queue(const struct conf *c, daemon_jobs *out, struct kerr *e)
 	if (list_ids(dir, &ids, e) < 0)
 		goto out;
 	for (size_t i = 0; i < ids.n; i++) {
-		char *p = xasprintf("%s/%s.json", dir, ids.v[i]);
 		struct daemon_job j;
-		struct kerr bad;
-		if (read_job_file(dir, ids.v[i], &j, &bad) == 0) {
+		int r = read_job_file(dir, ids.v[i], &j, e);
+		if (r < 0)
+			goto out;
+		if (r == 0)
 			vec_push(out, j);
-		} else {
-			char *aside = xasprintf("%s.bad", p);
-			if (rename(p, aside) < 0 && errno != ENOENT) {
-				kerr_errno(e, "%s", p);
-				free(aside);
-				free(p);
-				goto out;
-			}
-			free(aside);
-		}
-		free(p);
 	}
 	rc = 0;
 out:
@@ -640,14 +626,17 @@ read_records(const struct conf *c, size_t max, const daemon_jobs *skip,
 	for (size_t i = ids.n; i-- > 0 && (max == 0 || out->n < max); ) {
 		struct daemon_job j;
 		bool skipped = false;
+		int r;
 		for (size_t k = 0; skip && k < skip->n; k++)
 			if (strcmp(skip->v[k].id, ids.v[i]) == 0)
 				skipped = true;
 		if (skipped)
 			continue;
-		if (read_job_file(dir, ids.v[i], &j, e) < 0)
+		r = read_job_file(dir, ids.v[i], &j, e);
+		if (r < 0)
 			goto out;
-		vec_push(out, j);
+		if (r == 0)
+			vec_push(out, j);
 	}
 	rc = 0;
 out:

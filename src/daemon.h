@@ -12,9 +12,11 @@
  *	jobs/ID.json       a job that started: its record, rewritten when it ends
  *	jobs/ID.log        what the job's `kiln bulk` printed
  *	schedules.state    {"NAME": last start (unix seconds), ...}
- *	status.json        the daemon's snapshot (daemon_status_json)
+ *	status.json        the daemon's snapshot (daemon_status_write)
  *	queue.lock         held while the queue is read or changed
- * Every file is written to a temporary name and renamed.
+ * Every file is written to a temporary name and renamed.  A queue file or
+ * record that is not a job, or whose id is not its name, is renamed
+ * ID.json.bad and skipped.
  *
  * A job (queue/ID.json, jobs/ID.json; JSON object):
  *	id          "YYYYMMDD-HHMMSS-MICROS-PID-N" (UTC): sorts by submission

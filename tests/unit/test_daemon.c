@@ -162,6 +162,20 @@ test_requeue_and_recover(void **state)
 	assert_int_equal(r.v[0].exit, 0);
 	daemon_jobs_free(&q);
 	daemon_jobs_free(&r);
+	/* a record that is not a job neither stops a start nor a listing */
+	{
+		char path[512];
+		snprintf(path, sizeof(path), "%s/daemon/jobs/20000101-000000-0-1-0.json", dir);
+		assert_int_equal(path_write_atomic(path, "[", 1, 0644, &e), 0);
+		assert_int_equal(daemon_recover(&conf, &n, &e), 0);
+		assert_int_equal(n, 0);
+		assert_int_equal(daemon_list(&conf, &q, &r, 20, &e), 0);
+		assert_int_equal(r.n, 1);
+		strcat(path, ".bad");
+		assert_true(path_exists(path));
+		daemon_jobs_free(&q);
+		daemon_jobs_free(&r);
+	}
 	daemon_job_free(&j);
 	daemon_job_free(&k);
 	free(a);
