@@ -56,12 +56,15 @@ say "pids: exit $?"
 k run -j g --pids 16 --timeout 60 -- /bin/sh -c '
 bomb() { bomb | bomb & }; bomb
 i=0; while [ $i -lt 20000 ]; do i=$((i + 1)); done
+# Freeze the bomb before counting: while it churns, a pid reaped and
+# another forked between two reads of /proc would be counted twice.
 # Count live processes only: exited ones waiting for their parent show in
 # /proc too, and whether they still hold a pid depends on the kernel.
 # Builtins only from here: there may be no pid left to fork.
+kill -STOP -1 2>/dev/null; kill -STOP -1 2>/dev/null
 live=0 dead=0
 for p in /proc/[0-9]*; do
-	read -r st < "$p/stat" 2>/dev/null || continue
+	read -r st 2>/dev/null < "$p/stat" || continue
 	set -- $st
 	if [ "$3" = Z ]; then dead=$((dead + 1)); else live=$((live + 1)); fi
 done
